@@ -1,0 +1,270 @@
+//! JWT verification (contract §1), the dev-mode secret, and the [`AuthUser`] extractor.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Algorithm, AuthSettings, KeySource};
+use crate::db::{self, Database};
+use crate::error::ApiError;
+use crate::model::UserRef;
+use crate::state::AppState;
+
+/// The settings row holding the dev-mode HS256 secret.
+const DEV_SECRET_SETTING: &str = "dev_jwt_secret";
+
+/// The claims liveplan reads. Unknown claims are ignored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Who a verified token speaks for, and until when.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user: UserRef,
+    pub email: Option<String>,
+    /// `exp`, in seconds since the epoch.
+    pub expires_at: i64,
+}
+
+/// Why a token was refused. The text is safe to show the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("missing token")]
+    Missing,
+    #[error("token expired")]
+    Expired,
+    #[error("invalid token")]
+    Invalid,
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        ApiError::Unauthorized(e.to_string())
+    }
+}
+
+fn jwt_algorithm(a: Algorithm) -> jsonwebtoken::Algorithm {
+    match a {
+        Algorithm::Hs256 => jsonwebtoken::Algorithm::HS256,
+        Algorithm::Rs256 => jsonwebtoken::Algorithm::RS256,
+        Algorithm::Es256 => jsonwebtoken::Algorithm::ES256,
+    }
+}
+
+/// Checks tokens against the one configured key and algorithm.
+pub struct TokenVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    /// `dev_secret` is the stored secret, used when no key is configured.
+    pub fn new(settings: &AuthSettings, dev_secret: Option<&[u8]>) -> Result<TokenVerifier, String> {
+        let (algorithm, key) = match &settings.keys {
+            KeySource::Dev => {
+                let secret = dev_secret.ok_or("dev mode needs the stored secret")?;
+                (Algorithm::Hs256, DecodingKey::from_secret(secret))
+            }
+            KeySource::Secret(secret) => (Algorithm::Hs256, DecodingKey::from_secret(secret)),
+            KeySource::PublicKey { algorithm, pem } => {
+                let key = match algorithm {
+                    Algorithm::Rs256 => DecodingKey::from_rsa_pem(pem),
+                    Algorithm::Es256 => DecodingKey::from_ec_pem(pem),
+                    Algorithm::Hs256 => return Err("HS256 takes a secret, not a key file".into()),
+                }
+                .map_err(|e| format!("LIVEPLAN_JWT_PUBLIC_KEY_FILE: not a usable PEM public key: {e}"))?;
+                (*algorithm, key)
+            }
+        };
+        // Validation::new pins the one algorithm: a token whose header names another one
+        // (including "none") is refused before its signature is looked at.
+        let mut validation = Validation::new(jwt_algorithm(algorithm));
+        validation.leeway = settings.leeway.as_secs();
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match &settings.issuer {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &settings.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        Ok(TokenVerifier { key, validation })
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+        use jsonwebtoken::errors::ErrorKind;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
+            match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            }
+        })?;
+        let claims = data.claims;
+        if claims.sub.is_empty() || claims.sub.len() > 200 {
+            return Err(TokenError::Invalid);
+        }
+        let name = claims
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| claims.sub.clone());
+        Ok(Identity {
+            user: UserRef {
+                id: claims.sub,
+                name,
+            },
+            email: claims.email,
+            expires_at: claims.exp,
+        })
+    }
+}
+
+/// Mints HS256 tokens: the dev endpoint, `liveplan token`, tests and the load tool.
+pub struct TokenIssuer {
+    key: EncodingKey,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl TokenIssuer {
+    pub fn new(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> TokenIssuer {
+        TokenIssuer {
+            key: EncodingKey::from_secret(secret),
+            issuer,
+            audience,
+        }
+    }
+
+    pub fn mint(&self, user_id: &str, name: &str, email: Option<&str>, ttl_secs: i64) -> Result<String, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id.to_string(),
+            name: Some(name.to_string()),
+            email: email.map(str::to_string),
+            exp: now + ttl_secs,
+            iat: Some(now),
+            nbf: None,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.key)
+            .map_err(|e| ApiError::Internal(format!("token signing: {e}")))
+    }
+}
+
+/// Loads (or, on first start, creates and stores) the dev-mode secret.
+pub async fn dev_secret(db: &Database) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let stored = db
+        .write(move |conn| db::settings::get_or_insert(conn, DEV_SECRET_SETTING, &fresh))
+        .await?;
+    Ok(stored.into_bytes())
+}
+
+/// The bearer token of a request: `Authorization: Bearer …`, or for the WebSocket upgrade
+/// (browsers cannot set headers there) the `token` query parameter.
+pub fn bearer_token(req: &HttpRequest, allow_query: bool) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let text = value.to_str().ok()?;
+        let (scheme, token) = text.split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+            return Some(token.trim().to_string());
+        }
+        return None;
+    }
+    if allow_query {
+        let query = web::Query::<TokenQuery>::from_query(req.query_string()).ok()?;
+        return query.into_inner().token.filter(|t| !t.is_empty());
+    }
+    None
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The authenticated caller of a REST route. Extracting it verifies the token and
+/// upserts the user row (only when the token's name or email changed since last seen).
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub Identity);
+
+impl AuthUser {
+    pub fn user(&self) -> &UserRef {
+        &self.0.user
+    }
+
+    pub fn id(&self) -> &str {
+        &self.0.user.id
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<AuthUser, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req, false);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("app state missing".into()))?;
+            let token = token.ok_or(TokenError::Missing)?;
+            let identity = state.verifier.verify(&token)?;
+            state.users.remember(&state.db, &identity).await?;
+            Ok(AuthUser(identity))
+        })
+    }
+}
+
+/// Remembers which `(name, email)` each user row was last written with, so that the
+/// per-request upsert is a hash lookup, not a database write, for a known user.
+#[derive(Default)]
+pub struct KnownUsers {
+    seen: std::sync::Mutex<std::collections::HashMap<String, (String, Option<String>)>>,
+}
+
+impl KnownUsers {
+    pub async fn remember(&self, db: &Database, identity: &Identity) -> Result<(), ApiError> {
+        let current = (identity.user.name.clone(), identity.email.clone());
+        {
+            let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if seen.get(&identity.user.id) == Some(&current) {
+                return Ok(());
+            }
+        }
+        let (id, name, email) = (identity.user.id.clone(), current.0.clone(), current.1.clone());
+        db.write(move |conn| db::users::upsert(conn, &id, &name, email.as_deref()))
+            .await?;
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.insert(identity.user.id.clone(), current);
+        Ok(())
+    }
+}
+
+/// Shared handle used across the app.
+pub type Verifier = Arc<TokenVerifier>;

@@ -1,0 +1,96 @@
+//! The `liveplan` command line: `serve`, `token`, `watch`. One enum of commands, one
+//! dispatch `match`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{self, TokenIssuer};
+use crate::config::{self, AuthArgs, AuthSettings, KeySource, ServeArgs, Settings};
+use crate::db::Database;
+use crate::startup::Application;
+use crate::watch::{self, WatchArgs};
+
+#[derive(Debug, Parser)]
+#[command(name = "liveplan", version, about = "Real-time collaboration server for task plans and Kanban boards")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Mint a token with the configured HS256 secret or the dev-mode secret.
+    Token(TokenArgs),
+    /// Join a plan over WebSocket and print every frame, resuming after disconnects.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The user id (`sub`).
+    #[arg(long)]
+    pub user: String,
+    /// The display name (`name`).
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Lifetime, e.g. `30m`, `1h`, `7d`.
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+    /// The database holding the dev-mode secret.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+pub fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Token(args) => token(args),
+        Command::Watch(args) => watch::run(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let settings = Settings::from_args(&args).map_err(|e| e.to_string())?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await?;
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+#[allow(clippy::print_stdout)]
+fn token(args: TokenArgs) -> Result<(), String> {
+    let settings = AuthSettings::from_args(&args.auth).map_err(|e| e.to_string())?;
+    let ttl = config::parse_duration(&args.ttl).ok_or("--ttl: expected e.g. 30m, 1h, 7d")?;
+    let secret = match &settings.keys {
+        KeySource::PublicKey { .. } => {
+            return Err("a public key is configured: tokens come from your identity provider, \
+                        liveplan cannot sign them"
+                .into())
+        }
+        KeySource::Secret(secret) => secret.clone(),
+        KeySource::Dev => {
+            let url = args
+                .database_url
+                .clone()
+                .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
+            actix_web::rt::System::new().block_on(async move {
+                let db = actix_web::rt::task::spawn_blocking(move || Database::connect(&url, 1))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| format!("DATABASE_URL: {e}"))?;
+                auth::dev_secret(&db).await.map_err(|e| e.to_string())
+            })?
+        }
+    };
+    let issuer = TokenIssuer::new(&secret, settings.issuer, settings.audience);
+    let token = issuer
+        .mint(&args.user, &args.name, args.email.as_deref(), ttl.as_secs() as i64)
+        .map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(())
+}

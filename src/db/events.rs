@@ -1,0 +1,143 @@
+//! The per-plan event log: written in the same transaction as the change it describes,
+//! read back for `since` replay and `GET /events`.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::models::EventRow;
+use super::schema::plan_events;
+use super::{plans, DbConnection};
+use crate::error::ApiError;
+use crate::model::{format_time, now, UserRef};
+
+/// A committed (or about to be committed) event: its number and the exact frame clients
+/// receive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub plan_id: String,
+    pub seq: i64,
+    pub event_type: String,
+    /// The complete JSON frame, serialised once.
+    pub payload: String,
+}
+
+impl From<EventRow> for StoredEvent {
+    fn from(r: EventRow) -> Self {
+        StoredEvent {
+            plan_id: r.plan_id,
+            seq: r.seq,
+            event_type: r.event_type,
+            payload: r.payload,
+        }
+    }
+}
+
+/// The wire shape of a plan event (contract §3 "Server → client events").
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventFrame<'a, D: Serialize> {
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    plan_id: &'a str,
+    seq: i64,
+    data: &'a D,
+    actor: &'a UserRef,
+    timestamp: String,
+}
+
+/// Takes the plan's next seq and stores the event. Call inside the write transaction that
+/// makes the change, after `plans::lock_for_write`.
+pub fn append<D: Serialize>(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    actor: &UserRef,
+    event_type: &str,
+    data: &D,
+) -> Result<StoredEvent, ApiError> {
+    let seq = plans::next_seq(conn, plan_id)?;
+    let created_at = now();
+    let payload = serde_json::to_string(&EventFrame {
+        event_type,
+        plan_id,
+        seq,
+        data,
+        actor,
+        timestamp: format_time(created_at),
+    })?;
+    let row = EventRow {
+        plan_id: plan_id.to_string(),
+        seq,
+        event_type: event_type.to_string(),
+        payload,
+        created_at,
+    };
+    diesel::insert_into(plan_events::table).values(&row).execute(conn)?;
+    Ok(row.into())
+}
+
+/// Stored events with `seq > after`, oldest first, at most `limit` of them.
+pub fn after(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, ApiError> {
+    Ok(plan_events::table
+        .filter(plan_events::plan_id.eq(plan_id))
+        .filter(plan_events::seq.gt(after))
+        .order(plan_events::seq)
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(StoredEvent::from)
+        .collect())
+}
+
+/// Stored events with `after < seq <= through`, oldest first: the room's gap filler.
+pub fn between(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    after: i64,
+    through: i64,
+) -> Result<Vec<StoredEvent>, ApiError> {
+    Ok(plan_events::table
+        .filter(plan_events::plan_id.eq(plan_id))
+        .filter(plan_events::seq.gt(after))
+        .filter(plan_events::seq.le(through))
+        .order(plan_events::seq)
+        .select(EventRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(StoredEvent::from)
+        .collect())
+}
+
+/// The oldest seq still stored for the plan, if any.
+pub fn oldest_kept(conn: &mut DbConnection, plan_id: &str) -> Result<Option<i64>, ApiError> {
+    Ok(plan_events::table
+        .filter(plan_events::plan_id.eq(plan_id))
+        .select(diesel::dsl::min(plan_events::seq))
+        .first::<Option<i64>>(conn)?)
+}
+
+/// Whether every event after `since` is still stored (the answer to "can this client
+/// resume?"). `since` beyond the plan's seq is never resumable: the client saw a history
+/// this database does not have.
+pub fn can_resume(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    since: i64,
+    current_seq: i64,
+) -> Result<bool, ApiError> {
+    if since > current_seq {
+        return Ok(false);
+    }
+    if since == current_seq {
+        return Ok(true);
+    }
+    Ok(match oldest_kept(conn, plan_id)? {
+        Some(oldest) => oldest <= since + 1,
+        None => false,
+    })
+}

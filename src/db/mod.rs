@@ -1,0 +1,228 @@
+//! Persistence: one diesel code base for SQLite (default, bundled) and PostgreSQL.
+//!
+//! # Layout
+//! - [`DbConnection`]: diesel `MultiConnection` over both backends; every query function
+//!   takes `&mut DbConnection`, so nothing is written twice.
+//! - [`Database`]: the r2d2 pool plus the rules for using it from async code: every call
+//!   runs on the blocking thread pool (`web::block`), never on an actix event loop; writes
+//!   go through [`Database::write`], which opens the transaction.
+//! - one module per table (`users`, `plans`, `members`, `tasks`, `comments`, `events`,
+//!   `settings`), each with plain synchronous query functions.
+
+pub mod comments;
+pub mod events;
+pub mod members;
+pub mod models;
+pub mod plans;
+pub mod schema;
+pub mod settings;
+pub mod tasks;
+pub mod users;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::ApiError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` mean PostgreSQL; `sqlite://path`, `sqlite:path`
+    /// and a bare file path mean SQLite.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// What diesel's SQLite driver wants: a path, `:memory:` or a `file:` URI.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Settings every pooled SQLite connection needs: foreign keys on, a busy timeout so a
+/// second process never sees "database is locked" at once, WAL for readers beside a
+/// writer.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                 PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The pool and how to use it. Cheap to clone.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<ConnectionManager<DbConnection>>,
+    backend: Backend,
+    /// SQLite has one writer per file. Taking this lock before a write transaction turns
+    /// in-process contention into a queue instead of busy-waiting inside SQLite (and keeps
+    /// a deferred transaction's read snapshot from going stale before it writes).
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Database {
+    /// Opens the pool (failing fast if the database cannot be reached) and runs the
+    /// embedded migrations.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Database, String> {
+        let backend = Backend::of_url(url);
+        let manager_url = match backend {
+            Backend::Sqlite => sqlite_path(url).to_string(),
+            Backend::Postgres => url.to_string(),
+        };
+        if backend == Backend::Sqlite {
+            // WAL is a property of the file: set it once, before the pool opens.
+            let mut conn = SqliteConnection::establish(&manager_url)
+                .map_err(|e| format!("cannot open SQLite database {manager_url:?}: {e}"))?;
+            conn.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| format!("cannot enable WAL on {manager_url:?}: {e}"))?;
+        }
+        let manager = ConnectionManager::<DbConnection>::new(manager_url);
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(5))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(manager)
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let db = Database {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(Mutex::new(())),
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn migrate(&self) -> Result<(), String> {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let applied = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(MIGRATIONS).map(|v| v.len()),
+            DbConnection::Pg(c) => c.run_pending_migrations(MIGRATIONS).map(|v| v.len()),
+        }
+        .map_err(|e| format!("migrations failed: {e}"))?;
+        if applied > 0 {
+            log::info!("applied {applied} database migration(s)");
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `f` inside one transaction on the blocking thread pool; rolled back when `f`
+    /// fails. On PostgreSQL, `f`'s first statement should lock the plan row
+    /// (`plans::lock_for_write`) so that writers of one plan queue up.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_then(f, |_| {}).await
+    }
+
+    /// [`Database::write`], then `after_commit` on the same blocking thread right after the
+    /// commit succeeded. Work that must follow every commit (publishing its events) goes
+    /// here: it runs even if the HTTP client disconnects and the handler's future is
+    /// dropped while the transaction runs.
+    pub async fn write_then<T, F, A>(&self, f: F, after_commit: A) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let writer = self.sqlite_writer.clone();
+        let backend = self.backend;
+        actix_web::web::block(move || {
+            let mut pooled = pool.get()?;
+            let conn: &mut DbConnection = &mut pooled;
+            let _guard = match backend {
+                Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
+                Backend::Postgres => None,
+            };
+            let value = conn.transaction(f)?;
+            after_commit(&value);
+            Ok(value)
+        })
+        .await?
+    }
+
+    /// A consistent read: everything `f` reads comes from one snapshot (SQLite read
+    /// transactions are snapshots; PostgreSQL needs REPEATABLE READ for that).
+    pub async fn snapshot<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| {
+            conn.transaction(|conn| {
+                if let DbConnection::Pg(_) = conn {
+                    diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                        .execute(conn)?;
+                }
+                f(conn)
+            })
+        })
+        .await
+    }
+
+    /// `SELECT 1`, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.read(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,90 @@
+//! Plan rows. A deleted plan keeps its row (and so its event log) with `deleted_at` set;
+//! every lookup here treats it as absent.
+
+use diesel::prelude::*;
+
+use super::models::PlanRow;
+use super::schema::{plan_members, plans};
+use super::DbConnection;
+use crate::error::ApiError;
+use crate::model::now;
+
+pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> Result<(), ApiError> {
+    diesel::insert_into(plans::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<PlanRow>, ApiError> {
+    Ok(plans::table
+        .find(id)
+        .filter(plans::deleted_at.is_null())
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// First statement of every write transaction on a plan: takes the plan row's lock
+/// (PostgreSQL) so that writers of one plan run one after another and seq stays gapless
+/// and in commit order. Not found (or deleted) is a 404.
+pub fn lock_for_write(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+    let n = diesel::update(plans::table.find(id).filter(plans::deleted_at.is_null()))
+        .set(plans::seq.eq(plans::seq))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(ApiError::plan_not_found());
+    }
+    Ok(())
+}
+
+/// Plans the user is a member of, newest first.
+pub fn list_for_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<PlanRow>, ApiError> {
+    Ok(plans::table
+        .inner_join(plan_members::table)
+        .filter(plan_members::user_id.eq(user_id))
+        .filter(plans::deleted_at.is_null())
+        .order((plans::created_at.desc(), plans::id))
+        .select(PlanRow::as_select())
+        .load(conn)?)
+}
+
+/// The plan's last event number (0 before the first event). Deleted plans still answer,
+/// since their event log is still readable.
+pub fn current_seq(conn: &mut DbConnection, id: &str) -> Result<Option<i64>, ApiError> {
+    Ok(plans::table
+        .find(id)
+        .select(plans::seq)
+        .first(conn)
+        .optional()?)
+}
+
+/// Takes the next seq for the plan; the caller writes the event row with it.
+pub fn next_seq(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
+    diesel::update(plans::table.find(id))
+        .set(plans::seq.eq(plans::seq + 1))
+        .execute(conn)?;
+    current_seq(conn, id)?.ok_or_else(ApiError::plan_not_found)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    title: &str,
+    description: Option<&str>,
+) -> Result<PlanRow, ApiError> {
+    diesel::update(plans::table.find(id))
+        .set((
+            plans::title.eq(title),
+            plans::description.eq(description),
+            plans::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    find(conn, id)?.ok_or_else(ApiError::plan_not_found)
+}
+
+pub fn mark_deleted(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+    let t = now();
+    diesel::update(plans::table.find(id))
+        .set((plans::deleted_at.eq(t), plans::updated_at.eq(t)))
+        .execute(conn)?;
+    Ok(())
+}

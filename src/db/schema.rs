@@ -1,0 +1,95 @@
+//! Diesel table definitions for `migrations/`. Written by hand with portable SQL types only,
+//! so the same query code compiles for SQLite and PostgreSQL through [`super::DbConnection`].
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        owner_id -> Text,
+        seq -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    plan_members (plan_id, user_id) {
+        plan_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        plan_id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        assignee_id -> Nullable<Text>,
+        due_at -> Nullable<Timestamp>,
+        position -> BigInt,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Text,
+        task_id -> Text,
+        plan_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_events (plan_id, seq) {
+        plan_id -> Text,
+        seq -> BigInt,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(plan_members -> users (user_id));
+diesel::joinable!(plan_members -> plans (plan_id));
+diesel::joinable!(tasks -> plans (plan_id));
+diesel::joinable!(comments -> tasks (task_id));
+diesel::joinable!(plan_events -> plans (plan_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    plans,
+    plan_members,
+    tasks,
+    comments,
+    plan_events,
+    server_settings,
+);

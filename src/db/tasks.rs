@@ -1,0 +1,106 @@
+//! Task rows, in board order (`position`).
+
+use diesel::dsl::max;
+use diesel::prelude::*;
+
+use super::models::TaskRow;
+use super::schema::tasks;
+use super::DbConnection;
+use crate::error::ApiError;
+use crate::model::{StatusCounts, Task, TaskStatus};
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Task>, ApiError> {
+    Ok(tasks::table
+        .find(id)
+        .select(TaskRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Task::from))
+}
+
+/// The plan a task belongs to, if the task exists.
+pub fn plan_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(tasks::table
+        .find(id)
+        .select(tasks::plan_id)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<Task>, ApiError> {
+    Ok(tasks::table
+        .filter(tasks::plan_id.eq(plan_id))
+        .order((tasks::position, tasks::created_at, tasks::id))
+        .select(TaskRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Task::from)
+        .collect())
+}
+
+pub fn ids_in_order(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(tasks::table
+        .filter(tasks::plan_id.eq(plan_id))
+        .order((tasks::position, tasks::created_at, tasks::id))
+        .select(tasks::id)
+        .load(conn)?)
+}
+
+/// The position after the last task: new tasks go to the end of the board.
+pub fn next_position(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
+    let last: Option<i64> = tasks::table
+        .filter(tasks::plan_id.eq(plan_id))
+        .select(max(tasks::position))
+        .first(conn)?;
+    Ok(last.map_or(0, |p| p + 1))
+}
+
+pub fn insert(conn: &mut DbConnection, task: &Task) -> Result<(), ApiError> {
+    diesel::insert_into(tasks::table)
+        .values(&TaskRow::from(task))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes every column of `task` (its version already bumped by the caller).
+pub fn save(conn: &mut DbConnection, task: &Task) -> Result<(), ApiError> {
+    diesel::update(tasks::table.find(&task.id))
+        .set(&TaskRow::from(task))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+    diesel::delete(tasks::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_all(conn: &mut DbConnection, plan_id: &str) -> Result<(), ApiError> {
+    diesel::delete(tasks::table.filter(tasks::plan_id.eq(plan_id))).execute(conn)?;
+    Ok(())
+}
+
+pub fn set_position(conn: &mut DbConnection, id: &str, position: i64) -> Result<(), ApiError> {
+    diesel::update(tasks::table.find(id))
+        .set(tasks::position.eq(position))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn status_counts(conn: &mut DbConnection, plan_id: &str) -> Result<StatusCounts, ApiError> {
+    let rows: Vec<(String, i64)> = tasks::table
+        .filter(tasks::plan_id.eq(plan_id))
+        .group_by(tasks::status)
+        .select((tasks::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut counts = StatusCounts::default();
+    for (status, n) in rows {
+        match TaskStatus::parse(&status) {
+            Some(TaskStatus::Todo) => counts.todo += n,
+            Some(TaskStatus::InProgress) => counts.in_progress += n,
+            Some(TaskStatus::Done) => counts.done += n,
+            None => {}
+        }
+    }
+    Ok(counts)
+}

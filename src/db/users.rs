@@ -1,0 +1,66 @@
+//! Users are known from their tokens; rows exist so members and tasks can name them.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::models::UserRow;
+use super::schema::users;
+use super::DbConnection;
+use crate::error::ApiError;
+use crate::model::now;
+
+/// Creates or refreshes the user's row with what the token says.
+pub fn upsert(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    email: Option<&str>,
+) -> Result<(), ApiError> {
+    let t = now();
+    let updated = diesel::update(users::table.find(id))
+        .set((users::name.eq(name), users::email.eq(email), users::updated_at.eq(t)))
+        .execute(conn)?;
+    if updated == 0 {
+        let row = UserRow {
+            id: id.to_string(),
+            name: name.to_string(),
+            email: email.map(str::to_string),
+            created_at: t,
+            updated_at: t,
+        };
+        match diesel::insert_into(users::table).values(&row).execute(conn) {
+            // Another request for the same new user won the race; its row is as good.
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes sure a row exists for a user who may never have signed in (added as a member by
+/// id); an existing row keeps its name. Returns the user's name.
+pub fn ensure(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<String, ApiError> {
+    if let Some(name) = name_of(conn, id)? {
+        return Ok(name);
+    }
+    let t = now();
+    let row = UserRow {
+        id: id.to_string(),
+        name: fallback_name.to_string(),
+        email: None,
+        created_at: t,
+        updated_at: t,
+    };
+    diesel::insert_into(users::table).values(&row).execute(conn)?;
+    Ok(row.name)
+}
+
+pub fn name_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(users::table
+        .find(id)
+        .select(users::name)
+        .first::<String>(conn)
+        .optional()?)
+}

@@ -1,0 +1,218 @@
+//! The one error type at the HTTP and WebSocket boundary.
+//!
+//! Which error type to use where:
+//! - Request handlers, query functions and the WebSocket session return [`ApiError`]. Each
+//!   variant maps to one row of the contract's error table (status + stable snake_case
+//!   code), so a handler never builds an error body by hand.
+//! - Database and pool failures convert into `ApiError` through `From`: a lost or refused
+//!   connection becomes `Unavailable` (503, nothing written), anything unexpected becomes
+//!   `Internal` (500) with the detail logged, never sent.
+//! - Start-up problems (bad configuration, migrations) use [`crate::config::ConfigError`] or
+//!   `std::io::Error`; they stop the process and are not client-facing.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::model::Task;
+
+/// The stable error codes of the contract, serialized as snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Gone,
+    TooLarge,
+    RateLimited,
+    Internal,
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Gone => "gone",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed input; the message names the offending field.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Optimistic-concurrency failure; carries the task as it is now.
+    #[error("version mismatch: the task is at version {}", current.version)]
+    Conflict { current: Box<Task> },
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("too many requests, retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// Something went wrong on our side. The detail is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+    /// The database (or another dependency) cannot be reached; nothing was written.
+    #[error("service unavailable, try again")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    pub fn bad_field(field: &str, problem: &str) -> Self {
+        ApiError::BadRequest(format!("{field}: {problem}"))
+    }
+
+    /// The same answer whether the plan does not exist or the caller may not see it.
+    pub fn plan_not_found() -> Self {
+        ApiError::NotFound("plan not found".into())
+    }
+
+    pub fn task_not_found() -> Self {
+        ApiError::NotFound("task not found".into())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict { .. } => ErrorCode::Conflict,
+            ApiError::Gone(_) => ErrorCode::Gone,
+            ApiError::TooLarge(_) => ErrorCode::TooLarge,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+        }
+    }
+
+    /// The message a client may see.
+    pub fn public_message(&self) -> String {
+        self.to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<&'a Task>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self.code() {
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Gone => StatusCode::GONE,
+            ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(detail) => log::error!("internal error: {detail}"),
+            ApiError::Unavailable(detail) => log::warn!("dependency unavailable: {detail}"),
+            _ => {}
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().as_str(),
+                message: self.public_message(),
+            },
+            current: match self {
+                ApiError::Conflict { current } => Some(current),
+                _ => None,
+            },
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let ApiError::Unauthorized(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(body)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => ApiError::NotFound("not found".into()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info)
+            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+                ApiError::Unavailable(info.message().to_string())
+            }
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if is_connection_failure(info.message()) =>
+            {
+                ApiError::Unavailable(info.message().to_string())
+            }
+            other => ApiError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+/// libpq and SQLite report lost servers and busy files as "unknown" errors; recognise the
+/// ones that mean "try again later" rather than "bug".
+fn is_connection_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("server closed the connection")
+        || m.contains("connection refused")
+        || m.contains("could not connect")
+        || m.contains("terminating connection")
+        || m.contains("no connection to the server")
+        || m.contains("database is locked")
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(err: r2d2::Error) -> Self {
+        ApiError::Unavailable(format!("connection pool: {err}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking pool: {err}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(err: serde_json::Error) -> Self {
+        ApiError::Internal(format!("json: {err}"))
+    }
+}

@@ -1,0 +1,34 @@
+//! liveplan: a real-time collaboration server for task plans and Kanban boards.
+//!
+//! Clients change plans over REST; every change is stored with a numbered event in one
+//! transaction and pushed at once over WebSocket to everyone in the plan's room, in order,
+//! each once, with resume after a reconnect (`since`). The wire protocol is
+//! `docs/protocol.md`.
+//!
+//! # Layout
+//! - [`startup`]: `Application::build` wires settings, database, keys, registry, routes.
+//! - [`config`]: settings from environment variables and flags.
+//! - [`error`]: `ApiError`, the one error type at the boundary, and its codes.
+//! - [`auth`]: JWT verification, the dev-mode secret, the `AuthUser` extractor.
+//! - [`db`]: diesel over SQLite or PostgreSQL; pool, migrations, query functions.
+//! - [`service`]: each mutation as one transaction (change + events), then publish.
+//! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade.
+//! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
+//!   and presence), `Registry` (rooms' lifecycle, users' sessions); the wire protocol.
+//! - [`model`]: the contract's shapes (Plan, Task, Member, …).
+//! - [`cli`]: the `liveplan` command line (`serve`, `token`, `watch`).
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod json;
+pub mod model;
+pub mod realtime;
+pub mod routes;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod validate;
+pub mod watch;

@@ -1,0 +1,209 @@
+//! The shapes of the contract (§2 "Shapes"), as sent over REST and inside events.
+//! Database rows live in `db::models`; these are built from them.
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Now, in UTC, rounded to milliseconds so that what is stored and what is sent agree on
+/// every backend.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(3)
+}
+
+/// RFC 3339 UTC with milliseconds, e.g. `2026-11-25T10:30:00.000Z`.
+pub fn format_time(t: NaiveDateTime) -> String {
+    t.and_utc().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Parses an RFC 3339 timestamp with any offset into naive UTC.
+pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc).naive_utc().trunc_subsecs(3))
+}
+
+mod time_format {
+    use chrono::NaiveDateTime;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_time(*t))
+    }
+
+    pub mod option {
+        use chrono::NaiveDateTime;
+        use serde::Serializer;
+
+        pub fn serialize<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&super::super::format_time(*t)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
+
+/// A member's role on a plan, weakest first so that `>=` compares power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Editor,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    Done,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Todo => "todo",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        match s {
+            "todo" => Some(TaskStatus::Todo),
+            "in_progress" => Some(TaskStatus::InProgress),
+            "done" => Some(TaskStatus::Done),
+            _ => None,
+        }
+    }
+}
+
+/// `{id, name}` of a user: event actors, typing and presence notices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner_id: String,
+    #[serde(with = "time_format")]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "time_format")]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub id: String,
+    pub plan_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: TaskStatus,
+    pub assignee_id: Option<String>,
+    #[serde(with = "time_format::option")]
+    pub due_at: Option<NaiveDateTime>,
+    pub position: i64,
+    pub version: i64,
+    pub created_by: String,
+    #[serde(with = "time_format")]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "time_format")]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub plan_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct StatusCounts {
+    pub todo: i64,
+    pub in_progress: i64,
+    pub done: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub plan_id: String,
+    pub total: i64,
+    pub done: i64,
+    /// Whole percent of tasks done, rounded down; 0 for an empty plan.
+    pub percent: i64,
+    pub by_status: StatusCounts,
+}
+
+impl Progress {
+    pub fn from_counts(plan_id: &str, by_status: StatusCounts) -> Self {
+        let total = by_status.todo + by_status.in_progress + by_status.done;
+        let percent = if total == 0 { 0 } else { by_status.done * 100 / total };
+        Progress {
+            plan_id: plan_id.to_string(),
+            total,
+            done: by_status.done,
+            percent,
+            by_status,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub id: String,
+    pub task_id: String,
+    pub author_id: String,
+    pub body: String,
+    #[serde(with = "time_format")]
+    pub created_at: NaiveDateTime,
+}
+
+/// Whether a user in a room is looking (`online`) or has another tab in front (`away`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    Online,
+    Away,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    pub user_id: String,
+    pub name: String,
+    pub status: PresenceStatus,
+    /// How many of the user's connections are in the room.
+    pub connections: usize,
+}

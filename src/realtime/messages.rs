@@ -1,0 +1,228 @@
+//! Typed actor messages, grouped by the actor that receives them. Each is a named-field
+//! struct with an explicit result type.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use bytestring::ByteString;
+
+use super::room::RoomActor;
+use crate::model::{Participant, PresenceStatus, UserRef};
+
+/// A connection's id, as sent in `connected` and accepted in `X-Connection-Id`.
+pub type ConnectionId = Arc<str>;
+
+/// One serialised frame, shared by every recipient (cloning is a reference-count bump).
+pub type Frame = ByteString;
+
+/// "Do not send this to connection `connection_id`, if it belongs to `user_id`": the
+/// `X-Connection-Id` originator exclusion, which only applies to the caller's own connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    pub connection_id: String,
+    pub user_id: String,
+}
+
+impl Exclusion {
+    pub fn matches(&self, connection_id: &str, user_id: &str) -> bool {
+        self.connection_id == connection_id && self.user_id == user_id
+    }
+}
+
+// ---------------------------------------------------------------- to WsSession
+
+/// Where a delivered frame comes from; the session uses it to order, buffer or forget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// From a plan's room: a stored event (`seq` set) or a room notice (`seq` none).
+    Room { plan_id: Arc<str>, seq: Option<i64> },
+    /// The connection was put out of the plan's room (removed member, deleted plan).
+    Evicted { plan_id: Arc<str> },
+    /// A personal notice for the user, whatever rooms the connection joined.
+    Personal,
+}
+
+/// A frame for the session to write.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Deliver {
+    pub frame: Frame,
+    pub route: Route,
+}
+
+// ---------------------------------------------------------------- to RoomActor
+
+/// Adds a connection to the room; answers with who is there now.
+#[derive(Message)]
+#[rtype(result = "Vec<Participant>")]
+pub struct JoinRoom {
+    pub connection_id: ConnectionId,
+    pub user: UserRef,
+    pub status: PresenceStatus,
+    pub recipient: Recipient<Deliver>,
+}
+
+/// Takes a connection out of the room (leave, disconnect, failed join).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct LeaveRoom {
+    pub connection_id: ConnectionId,
+}
+
+/// What the room does once an event has been handed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterPublish {
+    Nothing,
+    /// Plan deleted: after delivering the last event, evict everyone and stop.
+    CloseRoom,
+}
+
+/// Committed events of this plan, to hand out in seq order.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct PublishEvents {
+    /// `(seq, frame)`, ascending.
+    pub events: Vec<(i64, Frame)>,
+    pub exclude: Option<Exclusion>,
+    pub after: AfterPublish,
+}
+
+/// Puts every connection of a user out of the room at once (member removed).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct EvictUser {
+    pub user_id: String,
+}
+
+/// A `typing` relay from one connection to the others in the room.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RelayTyping {
+    pub connection_id: ConnectionId,
+    pub task_id: String,
+    pub is_typing: bool,
+}
+
+/// A connection's presence changed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetPresence {
+    pub connection_id: ConnectionId,
+    pub status: PresenceStatus,
+}
+
+/// Who is in the room.
+#[derive(Message)]
+#[rtype(result = "Vec<Participant>")]
+pub struct GetParticipants;
+
+/// Asked by the registry's sweep: stop if empty for at least `idle_for`. Answers whether
+/// the room stopped.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct StopIfIdle {
+    pub idle_for: Duration,
+}
+
+// ---------------------------------------------------------------- to Registry
+
+/// A new WebSocket connection. Refused when the user is at the connection cap.
+#[derive(Message)]
+#[rtype(result = "Result<(), TooManyConnections>")]
+pub struct RegisterSession {
+    pub connection_id: ConnectionId,
+    pub user_id: String,
+    pub recipient: Recipient<Deliver>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyConnections;
+
+/// A connection ended; forget it (its rooms are left through [`LeavePlanRoom`]).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UnregisterSession {
+    pub connection_id: ConnectionId,
+    pub user_id: String,
+}
+
+/// Joins a connection to a plan's room, starting the room if needed.
+#[derive(Message)]
+#[rtype(result = "Result<RoomJoined, MailboxError>")]
+pub struct JoinPlanRoom {
+    pub plan_id: String,
+    pub join: JoinRoom,
+}
+
+/// The room a connection joined, and who is there.
+pub struct RoomJoined {
+    pub room: Addr<RoomActor>,
+    pub participants: Vec<Participant>,
+}
+
+/// A connection leaves a plan's room (if the room still runs).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct LeavePlanRoom {
+    pub plan_id: String,
+    pub connection_id: ConnectionId,
+}
+
+/// Committed events of a plan, from the write path, for its room if one runs.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct PublishToPlan {
+    pub plan_id: String,
+    pub publish: PublishEvents,
+}
+
+/// A member lost access: evict their connections from the plan's room.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct EvictFromPlan {
+    pub plan_id: String,
+    pub user_id: String,
+}
+
+/// A personal notice to every connection of one user.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct SendToUser {
+    pub user_id: String,
+    pub frame: Frame,
+    pub exclude: Option<Exclusion>,
+}
+
+/// Who is in a plan's room (empty when no room runs).
+#[derive(Message)]
+#[rtype(result = "Result<Vec<Participant>, MailboxError>")]
+pub struct PlanParticipants {
+    pub plan_id: String,
+}
+
+/// From a room: it has no participants left (a candidate for the idle sweep).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomEmptied {
+    pub plan_id: Arc<str>,
+}
+
+/// From a room that stopped by itself (plan deleted).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomClosed {
+    pub plan_id: Arc<str>,
+    pub room: Addr<RoomActor>,
+}
+
+/// How many rooms and sessions the registry holds (tests, metrics).
+#[derive(Message)]
+#[rtype(result = "RegistryStats")]
+pub struct GetRegistryStats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RegistryStats {
+    pub rooms: usize,
+    pub sessions: usize,
+}

@@ -1,0 +1,20 @@
+//! Live delivery: the actors and the WebSocket protocol.
+//!
+//! - [`session::WsSession`]: one per WebSocket connection: socket I/O, token lifetime,
+//!   heartbeat, the per-plan view (joining/live, last seq written).
+//! - [`room::RoomActor`]: one per plan with someone in it: ordered fan-out of committed
+//!   events (serialised once), presence, typing.
+//! - [`registry::Registry`]: one per process: starts rooms, stops idle ones, knows each
+//!   user's sessions.
+//! - [`messages`]: the typed messages between them; [`protocol`]: the wire format.
+
+pub mod messages;
+pub mod protocol;
+pub mod registry;
+pub mod room;
+pub mod session;
+
+/// Mailbox capacity for the registry and rooms: large enough that `send` never waits in
+/// practice (a waiting `send` could be overtaken by a later `do_send` from the same
+/// sender). actix refuses capacities near `usize::MAX`.
+pub const UNBOUNDED_MAILBOX: usize = 1 << 24;

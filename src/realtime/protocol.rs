@@ -1,0 +1,266 @@
+//! The WebSocket wire protocol (contract §3): what clients send, what the server sends,
+//! and the close codes. Client frames are decoded in one place, [`decode`].
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ErrorCode;
+use crate::model::{Participant, PresenceStatus, Task, UserRef};
+
+/// Close codes. 1xxx are standard; 4xxx are liveplan's.
+pub mod close {
+    /// The client asked to close. Reconnect only if the client wants to.
+    pub const NORMAL: u16 = 1000;
+    /// Graceful shutdown. Reconnect (another instance may answer) and resume with `since`.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The client did not read and its queue filled. Reconnect and resume with `since`.
+    pub const SLOW_CONSUMER: u16 = 1008;
+    /// A frame over the size limit. Reconnecting with the same frame fails again.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// Bad or expired token. Do not retry with the same token; get a new one first.
+    pub const UNAUTHORIZED: u16 = 4401;
+    /// Nothing heard within the timeout. Reconnect.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4408;
+    /// Too many connections or sustained abuse. Reconnect later, with backoff.
+    pub const TOO_MANY: u16 = 4429;
+}
+
+/// A decoded client message with its optional `requestId`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub request_id: Option<String>,
+    pub message: ClientMessage,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientMessage {
+    JoinPlan(JoinPlan),
+    LeavePlan(LeavePlan),
+    Ping,
+    Typing(Typing),
+    Presence(PresenceUpdate),
+    RefreshToken(RefreshToken),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinPlan {
+    pub plan_id: String,
+    #[serde(default)]
+    pub since: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeavePlan {
+    pub plan_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Typing {
+    pub plan_id: String,
+    pub task_id: String,
+    pub is_typing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PresenceUpdate {
+    pub status: PresenceStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RefreshToken {
+    pub token: String,
+}
+
+/// Why a frame could not be decoded; becomes an `error` reply with `bad_request`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    /// Echoed when the frame was an object with a string `requestId`.
+    pub request_id: Option<String>,
+    pub message: String,
+}
+
+/// Decodes one client text frame.
+pub fn decode(text: &str) -> Result<Request, DecodeError> {
+    let fail = |request_id: Option<String>, message: String| DecodeError { request_id, message };
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| fail(None, format!("not valid JSON: {e}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(fail(None, "expected a JSON object".into()));
+    };
+    let request_id = match object.remove("requestId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if id.len() <= 128 => Some(id),
+        Some(Value::String(_)) => {
+            return Err(fail(None, "requestId: longer than 128 characters".into()))
+        }
+        Some(_) => return Err(fail(None, "requestId: expected a string".into())),
+    };
+    let message_type = match object.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(_) => return Err(fail(request_id, "type: expected a string".into())),
+        None => return Err(fail(request_id, "type: missing".into())),
+    };
+    let body = Value::Object(object);
+    fn fields<T: DeserializeOwned>(body: Value) -> Result<T, String> {
+        serde_json::from_value(body).map_err(|e| e.to_string())
+    }
+    let message = match message_type.as_str() {
+        "join-plan" => fields(body).map(ClientMessage::JoinPlan),
+        "leave-plan" => fields(body).map(ClientMessage::LeavePlan),
+        "ping" => Ok(ClientMessage::Ping),
+        "typing" => fields(body).map(ClientMessage::Typing),
+        "presence" => fields(body).map(ClientMessage::Presence),
+        "refresh-token" => fields(body).map(ClientMessage::RefreshToken),
+        other => Err(format!("type: unknown message type {other:?}")),
+    };
+    match message {
+        Ok(message) => Ok(Request {
+            request_id,
+            message,
+        }),
+        Err(problem) => Err(fail(request_id, format!("{message_type}: {problem}"))),
+    }
+}
+
+/// Every frame the server writes that is not a stored plan event (those are stored
+/// pre-serialised, see `db::events`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ServerMessage<'a> {
+    #[serde(rename_all = "camelCase")]
+    Connected {
+        connection_id: &'a str,
+        user: &'a UserRef,
+        heartbeat_ms: u64,
+        server_time: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Joined {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<&'a str>,
+        plan_id: &'a str,
+        seq: i64,
+        participants: &'a [Participant],
+    },
+    #[serde(rename_all = "camelCase")]
+    ResyncRequired {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<&'a str>,
+        plan_id: &'a str,
+        seq: i64,
+    },
+    #[serde(rename_all = "camelCase")]
+    Left {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<&'a str>,
+        plan_id: &'a str,
+    },
+    #[serde(rename_all = "camelCase")]
+    Pong {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<&'a str>,
+        server_time: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    TokenRefreshed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<&'a str>,
+        expires_at: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<&'a str>,
+        code: ErrorCode,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    #[serde(rename_all = "camelCase")]
+    UserJoined {
+        plan_id: &'a str,
+        user: &'a UserRef,
+        participant_count: usize,
+    },
+    #[serde(rename_all = "camelCase")]
+    UserLeft {
+        plan_id: &'a str,
+        user: &'a UserRef,
+        participant_count: usize,
+    },
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        plan_id: &'a str,
+        task_id: &'a str,
+        user: &'a UserRef,
+        is_typing: bool,
+    },
+    #[serde(rename_all = "camelCase")]
+    PresenceChanged {
+        plan_id: &'a str,
+        user: &'a UserRef,
+        status: PresenceStatus,
+    },
+    #[serde(rename_all = "camelCase")]
+    RemovedFromPlan { plan_id: &'a str },
+    #[serde(rename_all = "camelCase")]
+    TaskAssigned {
+        plan_id: &'a str,
+        task: &'a Task,
+        actor: &'a UserRef,
+    },
+}
+
+impl ServerMessage<'_> {
+    /// Serialises the frame. These shapes hold only strings, numbers and plain structs,
+    /// for which serde_json cannot fail; should it ever, the client gets an `internal`
+    /// error frame instead of nothing.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            log::error!("could not serialise a server message: {e}");
+            r#"{"type":"error","code":"internal","message":"internal error"}"#.to_string()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_plan_decodes_with_since_and_request_id() {
+        let r = decode(r#"{"type":"join-plan","planId":"p1","since":4,"requestId":"r"}"#);
+        assert_eq!(
+            r,
+            Ok(Request {
+                request_id: Some("r".into()),
+                message: ClientMessage::JoinPlan(JoinPlan {
+                    plan_id: "p1".into(),
+                    since: Some(4)
+                })
+            })
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_named_and_the_request_id_echoed() {
+        let e = decode(r#"{"type":"typing","planId":"p","requestId":"x"}"#).err();
+        let e = e.unwrap_or(DecodeError {
+            request_id: None,
+            message: String::new(),
+        });
+        assert_eq!(e.request_id.as_deref(), Some("x"));
+        assert!(e.message.contains("taskId"), "{}", e.message);
+    }
+
+    #[test]
+    fn garbage_is_refused_not_panicked_on() {
+        for text in ["", "[]", "null", "{", "{\"type\":1}", "{\"type\":\"nope\"}", "\u{0}"] {
+            assert!(decode(text).is_err(), "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! The `WsSession` actor: one WebSocket connection. It owns the socket's I/O, the token's
+//! lifetime, the heartbeat, and the connection's view of each plan it joined (joining or
+//! live, and the last seq written, so a frame is never written twice or out of order).
+//!
+//! Every way a session ends (close frame, heartbeat timeout, protocol error, expiry,
+//! eviction by the cap) goes through `stopped`, which leaves every room and unregisters.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web::web;
+use actix_web_actors::ws::{self, CloseCode, CloseReason};
+
+use super::messages::*;
+use super::protocol::{self, close, ClientMessage, Request, ServerMessage};
+use super::room::RoomActor;
+use crate::auth::Identity;
+use crate::db::{self, events::StoredEvent};
+use crate::error::{ApiError, ErrorCode};
+use crate::model::{format_time, PresenceStatus};
+use crate::state::AppState;
+use crate::validate;
+
+/// A connection's state in one plan.
+enum PlanSubscription {
+    /// Waiting for the membership check and the database snapshot; room frames that
+    /// arrive meanwhile are kept and written after the replay.
+    Joining { attempt: u64, buffer: Vec<Deliver> },
+    /// Joined: frames are written as they come, events only past `last_seq`.
+    Live { room: Addr<RoomActor>, last_seq: i64 },
+}
+
+/// What a join read from the database after entering the room.
+enum Replay {
+    Nothing,
+    Events(Vec<StoredEvent>),
+    ResyncRequired,
+}
+
+struct JoinSnapshot {
+    seq: i64,
+    replay: Replay,
+}
+
+/// A failed join, and whether the room had already been entered (so must be left).
+struct JoinFailure {
+    entered_room: bool,
+    error: ApiError,
+}
+
+pub struct WsSession {
+    id: ConnectionId,
+    identity: Identity,
+    state: web::Data<AppState>,
+    last_heard: Instant,
+    plans: HashMap<Arc<str>, PlanSubscription>,
+    presence: PresenceStatus,
+    /// A fragmented message being reassembled: (is text, bytes so far).
+    fragments: Option<(bool, Vec<u8>)>,
+    registered: bool,
+    join_attempts: u64,
+}
+
+impl WsSession {
+    pub fn new(identity: Identity, state: web::Data<AppState>) -> Self {
+        WsSession {
+            id: Arc::from(uuid::Uuid::new_v4().to_string()),
+            identity,
+            state,
+            last_heard: Instant::now(),
+            plans: HashMap::new(),
+            presence: PresenceStatus::Online,
+            fragments: None,
+            registered: false,
+            join_attempts: 0,
+        }
+    }
+
+    fn send(&self, ctx: &mut ws::WebsocketContext<Self>, message: &ServerMessage<'_>) {
+        ctx.text(message.to_json());
+    }
+
+    fn send_error(
+        &self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        request_id: Option<&str>,
+        code: ErrorCode,
+        message: &str,
+    ) {
+        self.send(
+            ctx,
+            &ServerMessage::Error {
+                request_id,
+                code,
+                message,
+                retry_after_ms: None,
+            },
+        );
+    }
+
+    fn send_api_error(&self, ctx: &mut ws::WebsocketContext<Self>, request_id: Option<&str>, err: &ApiError) {
+        let code = match err.code() {
+            // Codes that exist only on REST map to their nearest WebSocket code.
+            ErrorCode::Unavailable | ErrorCode::Conflict | ErrorCode::Gone | ErrorCode::TooLarge => {
+                ErrorCode::Internal
+            }
+            other => other,
+        };
+        if code == ErrorCode::Internal {
+            log::warn!("connection {}: {err:?}", self.id);
+        }
+        self.send_error(ctx, request_id, code, &err.public_message());
+    }
+
+    fn close_with(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+        ctx.close(Some(CloseReason {
+            code: CloseCode::from(code),
+            description: Some(reason.to_string()),
+        }));
+        ctx.stop();
+    }
+
+    fn start_timers(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        let settings = self.state.settings.clone();
+        ctx.run_interval(settings.heartbeat, |_, ctx| ctx.ping(b""));
+        let check_every = (settings.client_timeout / 4).max(Duration::from_millis(5));
+        ctx.run_interval(check_every, move |act, ctx| {
+            if act.last_heard.elapsed() > settings.client_timeout {
+                log::info!("connection {}: heartbeat timeout", act.id);
+                act.close_with(ctx, close::HEARTBEAT_TIMEOUT, "heartbeat timeout");
+            }
+        });
+        self.schedule_expiry(ctx);
+    }
+
+    /// Closes with 4401 `token expired` once the token (and any refreshed one) is past
+    /// its `exp` plus the configured leeway.
+    fn schedule_expiry(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        let leeway = self.state.settings.auth.leeway.as_secs() as i64;
+        let deadline_ms = (self.identity.expires_at + leeway) * 1000;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let wait = Duration::from_millis(deadline_ms.saturating_sub(now_ms).max(0) as u64);
+        // Re-check at least daily so huge lifetimes never overflow a timer.
+        ctx.run_later(wait.min(Duration::from_secs(86_400)) + Duration::from_millis(1), move |act, ctx| {
+            let deadline_ms = (act.identity.expires_at + leeway) * 1000;
+            if chrono::Utc::now().timestamp_millis() >= deadline_ms {
+                log::info!("connection {}: token expired", act.id);
+                act.close_with(ctx, close::UNAUTHORIZED, "token expired");
+            } else {
+                act.schedule_expiry(ctx);
+            }
+        });
+    }
+
+    fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        match protocol::decode(text) {
+            Ok(request) => self.dispatch(request, ctx),
+            Err(e) => self.send_error(ctx, e.request_id.as_deref(), ErrorCode::BadRequest, &e.message),
+        }
+    }
+
+    /// One handler per client message kind.
+    fn dispatch(&mut self, request: Request, ctx: &mut ws::WebsocketContext<Self>) {
+        let request_id = request.request_id;
+        match request.message {
+            ClientMessage::JoinPlan(m) => self.join_plan(request_id, m, ctx),
+            ClientMessage::LeavePlan(m) => self.leave_plan(request_id, m, ctx),
+            ClientMessage::Ping => self.send(
+                ctx,
+                &ServerMessage::Pong {
+                    request_id: request_id.as_deref(),
+                    server_time: format_time(crate::model::now()),
+                },
+            ),
+            ClientMessage::Typing(m) => self.typing(request_id, m, ctx),
+            ClientMessage::Presence(m) => self.set_presence(m.status),
+            ClientMessage::RefreshToken(m) => self.refresh_token(request_id, m, ctx),
+        }
+    }
+
+    fn join_plan(&mut self, request_id: Option<String>, m: protocol::JoinPlan, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Err(e) = validate::id("planId", &m.plan_id) {
+            return self.send_api_error(ctx, request_id.as_deref(), &e);
+        }
+        if m.since.is_some_and(|s| s < 0) {
+            return self.send_error(ctx, request_id.as_deref(), ErrorCode::BadRequest, "since: must be 0 or more");
+        }
+        let plan_id: Arc<str> = Arc::from(m.plan_id.as_str());
+        if self.plans.contains_key(&plan_id) {
+            return self.send_error(
+                ctx,
+                request_id.as_deref(),
+                ErrorCode::BadRequest,
+                "planId: already joined; send leave-plan first to join again",
+            );
+        }
+        self.join_attempts += 1;
+        let attempt = self.join_attempts;
+        self.plans.insert(
+            plan_id.clone(),
+            PlanSubscription::Joining {
+                attempt,
+                buffer: Vec::new(),
+            },
+        );
+
+        let db = self.state.db.clone();
+        let registry = self.state.registry.clone();
+        let user = self.identity.user.clone();
+        let join = JoinRoom {
+            connection_id: self.id.clone(),
+            user: user.clone(),
+            status: self.presence,
+            recipient: ctx.address().recipient(),
+        };
+        let since = m.since;
+        let plan = m.plan_id;
+        let work = async move {
+            let fail = |entered_room: bool| move |error: ApiError| JoinFailure { entered_room, error };
+            let (p, u) = (plan.clone(), user.id.clone());
+            let role = db
+                .read(move |conn| db::members::role_of(conn, &p, &u))
+                .await
+                .map_err(fail(false))?;
+            if role.is_none() {
+                return Err(fail(false)(ApiError::plan_not_found()));
+            }
+            let joined = registry
+                .send(JoinPlanRoom {
+                    plan_id: plan.clone(),
+                    join,
+                })
+                .await
+                .map_err(|e| ApiError::Internal(format!("registry: {e}")))
+                .and_then(|r| r.map_err(|e| ApiError::Internal(format!("room: {e}"))))
+                .map_err(fail(false))?;
+            // Read after entering the room: every event past `seq` reaches us live.
+            let (p, u) = (plan.clone(), user.id.clone());
+            let snapshot = db
+                .snapshot(move |conn| read_join_snapshot(conn, &p, &u, since))
+                .await
+                .map_err(fail(true))?;
+            Ok((joined, snapshot))
+        };
+        ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
+            act.finish_join(plan_id, attempt, request_id, result, ctx)
+        }));
+    }
+
+    fn finish_join(
+        &mut self,
+        plan_id: Arc<str>,
+        attempt: u64,
+        request_id: Option<String>,
+        result: Result<(RoomJoined, JoinSnapshot), JoinFailure>,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let still_ours = matches!(
+            self.plans.get(&plan_id),
+            Some(PlanSubscription::Joining { attempt: a, .. }) if *a == attempt
+        );
+        let (joined, snapshot) = match result {
+            Ok(ok) => ok,
+            Err(failure) => {
+                if failure.entered_room {
+                    self.leave_room(&plan_id);
+                }
+                if still_ours {
+                    self.plans.remove(&plan_id);
+                }
+                return self.send_api_error(ctx, request_id.as_deref(), &failure.error);
+            }
+        };
+        if !still_ours {
+            // Left (or evicted) while joining: take the connection back out of the room.
+            if !matches!(self.plans.get(&plan_id), Some(PlanSubscription::Live { .. })) {
+                self.leave_room(&plan_id);
+            }
+            return;
+        }
+        let Some(PlanSubscription::Joining { buffer, .. }) = self.plans.remove(&plan_id) else {
+            return;
+        };
+        self.send(
+            ctx,
+            &ServerMessage::Joined {
+                request_id: request_id.as_deref(),
+                plan_id: &plan_id,
+                seq: snapshot.seq,
+                participants: &joined.participants,
+            },
+        );
+        match snapshot.replay {
+            Replay::Nothing => {}
+            Replay::Events(events) => {
+                for event in events {
+                    ctx.text(event.payload);
+                }
+            }
+            Replay::ResyncRequired => self.send(
+                ctx,
+                &ServerMessage::ResyncRequired {
+                    request_id: request_id.as_deref(),
+                    plan_id: &plan_id,
+                    seq: snapshot.seq,
+                },
+            ),
+        }
+        let mut last_seq = snapshot.seq;
+        for delivery in buffer {
+            if let Route::Room { seq, .. } = delivery.route {
+                match seq {
+                    Some(s) if s <= last_seq => continue,
+                    Some(s) => last_seq = s,
+                    None => {}
+                }
+                ctx.text(delivery.frame);
+            }
+        }
+        self.plans.insert(
+            plan_id,
+            PlanSubscription::Live {
+                room: joined.room,
+                last_seq,
+            },
+        );
+    }
+
+    fn leave_room(&self, plan_id: &str) {
+        self.state.registry.do_send(LeavePlanRoom {
+            plan_id: plan_id.to_string(),
+            connection_id: self.id.clone(),
+        });
+    }
+
+    fn leave_plan(&mut self, request_id: Option<String>, m: protocol::LeavePlan, ctx: &mut ws::WebsocketContext<Self>) {
+        // Leaving is idempotent: leaving a plan one is not in still answers `left`.
+        if self.plans.remove(m.plan_id.as_str()).is_some() {
+            self.leave_room(&m.plan_id);
+        }
+        self.send(
+            ctx,
+            &ServerMessage::Left {
+                request_id: request_id.as_deref(),
+                plan_id: &m.plan_id,
+            },
+        );
+    }
+
+    fn typing(&mut self, request_id: Option<String>, m: protocol::Typing, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Err(e) = validate::id("taskId", &m.task_id) {
+            return self.send_api_error(ctx, request_id.as_deref(), &e);
+        }
+        match self.plans.get(m.plan_id.as_str()) {
+            Some(PlanSubscription::Live { room, .. }) => room.do_send(RelayTyping {
+                connection_id: self.id.clone(),
+                task_id: m.task_id,
+                is_typing: m.is_typing,
+            }),
+            _ => self.send_error(
+                ctx,
+                request_id.as_deref(),
+                ErrorCode::BadRequest,
+                "planId: join the plan before sending typing",
+            ),
+        }
+    }
+
+    fn set_presence(&mut self, status: PresenceStatus) {
+        self.presence = status;
+        for subscription in self.plans.values() {
+            if let PlanSubscription::Live { room, .. } = subscription {
+                room.do_send(SetPresence {
+                    connection_id: self.id.clone(),
+                    status,
+                });
+            }
+        }
+    }
+
+    fn refresh_token(&mut self, request_id: Option<String>, m: protocol::RefreshToken, ctx: &mut ws::WebsocketContext<Self>) {
+        match self.state.verifier.verify(&m.token) {
+            Ok(identity) if identity.user.id == self.identity.user.id => {
+                self.identity.expires_at = identity.expires_at;
+                let expires_at = chrono::DateTime::from_timestamp(identity.expires_at, 0)
+                    .map(|t| format_time(t.naive_utc()))
+                    .unwrap_or_default();
+                self.send(
+                    ctx,
+                    &ServerMessage::TokenRefreshed {
+                        request_id: request_id.as_deref(),
+                        expires_at,
+                    },
+                );
+            }
+            Ok(_) => self.send_error(
+                ctx,
+                request_id.as_deref(),
+                ErrorCode::Unauthorized,
+                "token: belongs to another user",
+            ),
+            Err(e) => self.send_error(ctx, request_id.as_deref(), ErrorCode::Unauthorized, &format!("token: {e}")),
+        }
+    }
+
+    /// Adds one fragment of a fragmented message; answers the whole message once complete.
+    fn push_fragment(&mut self, item: actix_http::ws::Item, ctx: &mut ws::WebsocketContext<Self>) -> Option<(bool, Vec<u8>)> {
+        let limit = self.state.settings.max_message_bytes;
+        let (is_last, is_text, bytes) = match item {
+            actix_http::ws::Item::FirstText(b) => (false, Some(true), b),
+            actix_http::ws::Item::FirstBinary(b) => (false, Some(false), b),
+            actix_http::ws::Item::Continue(b) => (false, None, b),
+            actix_http::ws::Item::Last(b) => (true, None, b),
+        };
+        match (is_text, self.fragments.as_mut()) {
+            (Some(text), None) => self.fragments = Some((text, bytes.to_vec())),
+            (None, Some((_, buf))) => buf.extend_from_slice(&bytes),
+            _ => {
+                self.close_with(ctx, 1002, "bad fragmentation");
+                return None;
+            }
+        }
+        if self.fragments.as_ref().is_some_and(|(_, b)| b.len() > limit) {
+            self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
+            return None;
+        }
+        if is_last {
+            self.fragments.take()
+        } else {
+            None
+        }
+    }
+}
+
+/// Membership, the plan's seq, and the events to replay, from one snapshot.
+fn read_join_snapshot(
+    conn: &mut db::DbConnection,
+    plan_id: &str,
+    user_id: &str,
+    since: Option<i64>,
+) -> Result<JoinSnapshot, ApiError> {
+    if db::members::role_of(conn, plan_id, user_id)?.is_none() {
+        return Err(ApiError::plan_not_found());
+    }
+    let seq = db::plans::current_seq(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
+    let replay = match since {
+        None => Replay::Nothing,
+        Some(since) if db::events::can_resume(conn, plan_id, since, seq)? => {
+            Replay::Events(db::events::after(conn, plan_id, since, seq - since)?)
+        }
+        Some(_) => Replay::ResyncRequired,
+    };
+    Ok(JoinSnapshot { seq, replay })
+}
+
+impl Actor for WsSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let register = RegisterSession {
+            connection_id: self.id.clone(),
+            user_id: self.identity.user.id.clone(),
+            recipient: ctx.address().recipient(),
+        };
+        ctx.wait(self.state.registry.send(register).into_actor(self).map(|result, act, ctx| {
+            match result {
+                Ok(Ok(())) => {
+                    act.registered = true;
+                    log::info!("connection {} opened for user {}", act.id, act.identity.user.id);
+                    act.send(
+                        ctx,
+                        &ServerMessage::Connected {
+                            connection_id: &act.id,
+                            user: &act.identity.user,
+                            heartbeat_ms: act.state.settings.heartbeat.as_millis() as u64,
+                            server_time: format_time(crate::model::now()),
+                        },
+                    );
+                    act.start_timers(ctx);
+                }
+                Ok(Err(TooManyConnections)) => {
+                    act.close_with(ctx, close::TOO_MANY, "too many connections");
+                }
+                Err(e) => {
+                    log::error!("registry unreachable: {e}");
+                    act.close_with(ctx, 1011, "internal error");
+                }
+            }
+        }));
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        for plan_id in self.plans.keys() {
+            self.leave_room(plan_id);
+        }
+        self.plans.clear();
+        if self.registered {
+            self.state.registry.do_send(UnregisterSession {
+                connection_id: self.id.clone(),
+                user_id: self.identity.user.id.clone(),
+            });
+        }
+        log::info!("connection {} closed", self.id);
+    }
+}
+
+impl Handler<Deliver> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        match &msg.route {
+            Route::Personal => ctx.text(msg.frame),
+            Route::Evicted { plan_id } => {
+                if self.plans.remove(plan_id).is_some() {
+                    ctx.text(msg.frame);
+                }
+            }
+            Route::Room { plan_id, seq } => match self.plans.get_mut(plan_id) {
+                None => {}
+                Some(PlanSubscription::Joining { buffer, .. }) => buffer.push(msg),
+                Some(PlanSubscription::Live { last_seq, .. }) => {
+                    if let Some(seq) = *seq {
+                        if seq <= *last_seq {
+                            return;
+                        }
+                        *last_seq = seq;
+                    }
+                    ctx.text(msg.frame);
+                }
+            },
+        }
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
+    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        let message = match item {
+            Ok(m) => m,
+            Err(ws::ProtocolError::Overflow) => {
+                return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
+            }
+            Err(e) => {
+                log::info!("connection {}: protocol error: {e}", self.id);
+                return self.close_with(ctx, 1002, "protocol error");
+            }
+        };
+        match message {
+            ws::Message::Text(text) => self.handle_text(&text, ctx),
+            ws::Message::Binary(_) => self.send_error(
+                ctx,
+                None,
+                ErrorCode::BadRequest,
+                "binary frames are not supported; send JSON text",
+            ),
+            ws::Message::Continuation(item) => {
+                if let Some((is_text, bytes)) = self.push_fragment(item, ctx) {
+                    match (is_text, String::from_utf8(bytes)) {
+                        (true, Ok(text)) => self.handle_text(&text, ctx),
+                        (true, Err(_)) => self.close_with(ctx, 1007, "invalid UTF-8"),
+                        (false, _) => self.send_error(
+                            ctx,
+                            None,
+                            ErrorCode::BadRequest,
+                            "binary frames are not supported; send JSON text",
+                        ),
+                    }
+                }
+            }
+            ws::Message::Ping(bytes) => ctx.pong(&bytes),
+            ws::Message::Pong(_) | ws::Message::Nop => {}
+            ws::Message::Close(_) => self.close_with(ctx, close::NORMAL, "normal"),
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
+/// The actor behind a refused upgrade: its only frame is the 4401 close.
+pub struct RejectedSession {
+    pub reason: &'static str,
+}
+
+impl Actor for RejectedSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.close(Some(CloseReason {
+            code: CloseCode::from(close::UNAUTHORIZED),
+            description: Some(self.reason.to_string()),
+        }));
+        ctx.stop();
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for RejectedSession {
+    fn handle(&mut self, _: Result<ws::Message, ws::ProtocolError>, _: &mut Self::Context) {}
+}

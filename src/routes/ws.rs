@@ -1,0 +1,37 @@
+//! `GET /ws`: the WebSocket upgrade. A bad token still gets an upgrade, whose first and
+//! only frame is the 4401 close (contract §3), so browser clients can read the reason.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web_actors::ws;
+
+use super::State;
+use crate::auth::{bearer_token, TokenError};
+use crate::realtime::session::{RejectedSession, WsSession};
+
+pub async fn connect(state: State, req: HttpRequest, stream: web::Payload) -> Result<HttpResponse, actix_web::Error> {
+    let identity = match bearer_token(&req, true) {
+        None => Err(TokenError::Missing),
+        Some(token) => state.verifier.verify(&token),
+    };
+    let identity = match identity {
+        Ok(identity) => identity,
+        Err(e) => {
+            let reason = match e {
+                TokenError::Expired => "token expired",
+                _ => "unauthorized",
+            };
+            return ws::start(RejectedSession { reason }, &req, stream);
+        }
+    };
+    state
+        .users
+        .remember(&state.db, &identity)
+        .await
+        .map_err(actix_web::Error::from)?;
+    let max_frame = state.settings.max_message_bytes;
+    let session = WsSession::new(identity, state.clone());
+    ws::WsResponseBuilder::new(session, &req, stream)
+        .frame_size(max_frame)
+        .start()
+}
+

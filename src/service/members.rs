@@ -1,0 +1,81 @@
+//! Plan membership: add, change role, remove.
+
+use serde::Deserialize;
+
+use super::{EventWriter, Outcome, RoomEffect};
+use crate::db::{self, DbConnection};
+use crate::error::ApiError;
+use crate::model::{Member, Role, UserRef};
+use crate::validate;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberInput {
+    pub role: Role,
+    /// Display name for a user the server has not seen yet; a known user keeps the name
+    /// from their token.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+pub fn list(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Vec<Member>, ApiError> {
+    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    db::members::list(conn, plan_id)
+}
+
+/// Refuses a change that would leave the plan without an owner.
+fn keep_an_owner(conn: &mut DbConnection, plan_id: &str, current: &Member) -> Result<(), ApiError> {
+    if current.role == Role::Owner && db::members::count_owners(conn, plan_id)? <= 1 {
+        return Err(ApiError::bad_field("userId", "a plan must keep at least one owner"));
+    }
+    Ok(())
+}
+
+pub fn put(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    plan_id: &str,
+    user_id: &str,
+    input: MemberInput,
+) -> Result<Outcome<Member>, ApiError> {
+    validate::id("userId", user_id)?;
+    let name = input
+        .name
+        .map(|n| validate::title("name", &n, validate::MAX_NAME))
+        .transpose()?;
+    let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
+    db::users::ensure(conn, user_id, name.as_deref().unwrap_or(user_id))?;
+    let event_type = match db::members::find(conn, plan_id, user_id)? {
+        None => {
+            db::members::insert(conn, plan_id, user_id, input.role)?;
+            "member-added"
+        }
+        Some(current) if current.role == input.role => return Ok(Outcome::quiet(plan_id, current)),
+        Some(current) => {
+            if input.role != Role::Owner {
+                keep_an_owner(conn, plan_id, &current)?;
+            }
+            db::members::set_role(conn, plan_id, user_id, input.role)?;
+            "member-updated"
+        }
+    };
+    let member = db::members::find(conn, plan_id, user_id)?
+        .ok_or_else(|| ApiError::Internal("member vanished inside its transaction".into()))?;
+    events.emit(conn, event_type, &serde_json::json!({ "member": member }))?;
+    Ok(events.finish(member))
+}
+
+pub fn remove(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, user_id: &str) -> Result<Outcome<()>, ApiError> {
+    validate::id("userId", user_id)?;
+    let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
+    let member = db::members::find(conn, plan_id, user_id)?
+        .ok_or_else(|| ApiError::NotFound("member not found".into()))?;
+    keep_an_owner(conn, plan_id, &member)?;
+    db::members::delete(conn, plan_id, user_id)?;
+    events.emit(conn, "member-removed", &serde_json::json!({ "member": member }))?;
+    let mut outcome = events.finish(());
+    outcome.room = RoomEffect::Evict {
+        user_id: user_id.to_string(),
+    };
+    Ok(outcome)
+}

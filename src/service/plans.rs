@@ -1,0 +1,110 @@
+//! Plans: create, read, rename, delete.
+
+use serde::{Deserialize, Serialize};
+
+use super::{EventWriter, Outcome, RoomEffect};
+use crate::db::models::PlanRow;
+use crate::db::{self, DbConnection};
+use crate::error::ApiError;
+use crate::json::double_option;
+use crate::model::{now, Member, Plan, Role, Task, UserRef};
+use crate::validate;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPlan {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanPatch {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub description: Option<Option<String>>,
+}
+
+/// `GET /api/plans/{id}`: everything a client needs to draw the board, and the seq it
+/// reflects (resume live events with `since` = this seq).
+#[derive(Debug, Serialize)]
+pub struct PlanSnapshot {
+    pub plan: Plan,
+    pub tasks: Vec<Task>,
+    pub members: Vec<Member>,
+    pub seq: i64,
+}
+
+pub fn create(conn: &mut DbConnection, actor: &UserRef, input: NewPlan) -> Result<Outcome<Plan>, ApiError> {
+    let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
+    let description = input
+        .description
+        .map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
+        .transpose()?;
+    let t = now();
+    let row = PlanRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        title,
+        description,
+        owner_id: actor.id.clone(),
+        seq: 0,
+        created_at: t,
+        updated_at: t,
+        deleted_at: None,
+    };
+    db::plans::insert(conn, &row)?;
+    db::members::insert(conn, &row.id, &actor.id, Role::Owner)?;
+    let plan = Plan::from(row);
+    Ok(Outcome::quiet(&plan.id.clone(), plan))
+}
+
+pub fn list(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Plan>, ApiError> {
+    Ok(db::plans::list_for_user(conn, user_id)?.into_iter().map(Plan::from).collect())
+}
+
+pub fn snapshot(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<PlanSnapshot, ApiError> {
+    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    let row = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
+    Ok(PlanSnapshot {
+        seq: row.seq,
+        plan: Plan::from(row),
+        tasks: db::tasks::list(conn, plan_id)?,
+        members: db::members::list(conn, plan_id)?,
+    })
+}
+
+pub fn update(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, patch: PlanPatch) -> Result<Outcome<Plan>, ApiError> {
+    let title = patch
+        .title
+        .map(|t| validate::title("title", &t, validate::MAX_TITLE))
+        .transpose()?;
+    let description = patch
+        .description
+        .map(|d| d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION)).transpose())
+        .transpose()?;
+    let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
+    let current = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
+    let new_title = title.unwrap_or_else(|| current.title.clone());
+    let new_description = description.unwrap_or_else(|| current.description.clone());
+    if new_title == current.title && new_description == current.description {
+        return Ok(Outcome::quiet(plan_id, Plan::from(current)));
+    }
+    let plan = Plan::from(db::plans::update(conn, plan_id, &new_title, new_description.as_deref())?);
+    events.emit(conn, "plan-updated", &serde_json::json!({ "plan": plan }))?;
+    Ok(events.finish(plan))
+}
+
+pub fn delete(conn: &mut DbConnection, actor: &UserRef, plan_id: &str) -> Result<Outcome<()>, ApiError> {
+    let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
+    events.emit(conn, "plan-deleted", &serde_json::json!({ "planId": plan_id }))?;
+    // The plan row stays (deleted_at set) so its event log does too; members go, so
+    // nobody can see or join it any more.
+    db::tasks::delete_all(conn, plan_id)?;
+    db::members::delete_all(conn, plan_id)?;
+    db::plans::mark_deleted(conn, plan_id)?;
+    let mut outcome = events.finish(());
+    outcome.room = RoomEffect::Close;
+    Ok(outcome)
+}

@@ -1,0 +1,262 @@
+//! Tasks: create, edit (with optimistic concurrency), delete, reorder, progress.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::comments::hide_plan;
+use super::{EventWriter, Outcome, PersonalNotice};
+use crate::db::{self, DbConnection};
+use crate::error::ApiError;
+use crate::json::double_option;
+use crate::model::{now, parse_time, Progress, Role, Task, TaskStatus, UserRef};
+use crate::realtime::protocol::ServerMessage;
+use crate::validate;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTask {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+    #[serde(default)]
+    pub assignee_id: Option<String>,
+    #[serde(default)]
+    pub due_at: Option<String>,
+}
+
+/// A PATCH body: absent fields stay; `null` clears the nullable ones.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskPatch {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub description: Option<Option<String>>,
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub assignee_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub due_at: Option<Option<String>>,
+    /// The version the client last saw (alternative to `If-Match`).
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reorder {
+    pub task_ids: Vec<String>,
+}
+
+fn parse_due(value: &str) -> Result<chrono::NaiveDateTime, ApiError> {
+    parse_time(value).ok_or_else(|| ApiError::bad_field("dueAt", "must be an RFC 3339 timestamp"))
+}
+
+/// An assignee must be a member of the plan.
+fn check_assignee(conn: &mut DbConnection, plan_id: &str, assignee: &str) -> Result<(), ApiError> {
+    validate::id("assigneeId", assignee)?;
+    if db::members::role_of(conn, plan_id, assignee)?.is_none() {
+        return Err(ApiError::bad_field("assigneeId", "is not a member of the plan"));
+    }
+    Ok(())
+}
+
+fn progress(conn: &mut DbConnection, plan_id: &str) -> Result<Progress, ApiError> {
+    Ok(Progress::from_counts(plan_id, db::tasks::status_counts(conn, plan_id)?))
+}
+
+fn assigned_notice(task: &Task, actor: &UserRef) -> Option<PersonalNotice> {
+    let user_id = task.assignee_id.clone()?;
+    Some(PersonalNotice {
+        user_id,
+        frame: ServerMessage::TaskAssigned {
+            plan_id: &task.plan_id,
+            task,
+            actor,
+        }
+        .to_json(),
+    })
+}
+
+pub fn create(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, input: NewTask) -> Result<Outcome<Task>, ApiError> {
+    let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
+    let description = input
+        .description
+        .map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
+        .transpose()?;
+    let due_at = input.due_at.as_deref().map(parse_due).transpose()?;
+    let mut events = EventWriter::begin(conn, plan_id, actor, Role::Editor)?;
+    if let Some(assignee) = &input.assignee_id {
+        check_assignee(conn, plan_id, assignee)?;
+    }
+    let t = now();
+    let task = Task {
+        id: uuid::Uuid::new_v4().to_string(),
+        plan_id: plan_id.to_string(),
+        title,
+        description,
+        status: input.status.unwrap_or(TaskStatus::Todo),
+        assignee_id: input.assignee_id,
+        due_at,
+        position: db::tasks::next_position(conn, plan_id)?,
+        version: 1,
+        created_by: actor.id.clone(),
+        created_at: t,
+        updated_at: t,
+    };
+    db::tasks::insert(conn, &task)?;
+    events.emit(conn, "task-created", &json!({ "task": task }))?;
+    let progress = progress(conn, plan_id)?;
+    events.emit(conn, "progress-updated", &progress)?;
+    let notice = assigned_notice(&task, actor);
+    let mut outcome = events.finish(task);
+    outcome.notices.extend(notice);
+    Ok(outcome)
+}
+
+pub fn get(conn: &mut DbConnection, user_id: &str, task_id: &str) -> Result<Task, ApiError> {
+    validate::id("taskId", task_id)?;
+    let task = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    db::members::require_role(conn, &task.plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
+    Ok(task)
+}
+
+pub fn list(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Vec<Task>, ApiError> {
+    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    db::tasks::list(conn, plan_id)
+}
+
+pub fn plan_progress(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Progress, ApiError> {
+    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    progress(conn, plan_id)
+}
+
+/// Records `field: {from, to}` when the value changed.
+fn note_change<T: Serialize + PartialEq>(changes: &mut Map<String, Value>, field: &str, from: &T, to: &T) {
+    if from != to {
+        changes.insert(field.to_string(), json!({ "from": from, "to": to }));
+    }
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    task_id: &str,
+    patch: TaskPatch,
+    expected_version: Option<i64>,
+) -> Result<Outcome<Task>, ApiError> {
+    validate::id("taskId", task_id)?;
+    let title = patch
+        .title
+        .map(|t| validate::title("title", &t, validate::MAX_TITLE))
+        .transpose()?;
+    let description = patch
+        .description
+        .map(|d| d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION)).transpose())
+        .transpose()?;
+    let due_at = patch
+        .due_at
+        .map(|d| d.as_deref().map(parse_due).transpose())
+        .transpose()?;
+    let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    // Read under the plan's lock: nobody else changes the task until we commit.
+    let before = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    if expected_version.is_some_and(|v| v != before.version) {
+        return Err(ApiError::Conflict {
+            current: Box::new(before),
+        });
+    }
+    if let Some(Some(assignee)) = &patch.assignee_id {
+        check_assignee(conn, &plan_id, assignee)?;
+    }
+    let mut after = before.clone();
+    if let Some(t) = title {
+        after.title = t;
+    }
+    if let Some(d) = description {
+        after.description = d;
+    }
+    if let Some(s) = patch.status {
+        after.status = s;
+    }
+    if let Some(a) = patch.assignee_id {
+        after.assignee_id = a;
+    }
+    if let Some(d) = due_at {
+        after.due_at = d;
+    }
+    let mut changes = Map::new();
+    note_change(&mut changes, "title", &before.title, &after.title);
+    note_change(&mut changes, "description", &before.description, &after.description);
+    note_change(&mut changes, "status", &before.status, &after.status);
+    note_change(&mut changes, "assigneeId", &before.assignee_id, &after.assignee_id);
+    note_change(
+        &mut changes,
+        "dueAt",
+        &before.due_at.map(crate::model::format_time),
+        &after.due_at.map(crate::model::format_time),
+    );
+    if changes.is_empty() {
+        return Ok(Outcome::quiet(&plan_id, before));
+    }
+    after.version += 1;
+    after.updated_at = now();
+    db::tasks::save(conn, &after)?;
+    events.emit(conn, "task-updated", &json!({ "task": after, "changes": changes }))?;
+    if before.status != after.status {
+        let progress = progress(conn, &plan_id)?;
+        events.emit(conn, "progress-updated", &progress)?;
+    }
+    let notice = if before.assignee_id != after.assignee_id {
+        assigned_notice(&after, actor)
+    } else {
+        None
+    };
+    let mut outcome = events.finish(after);
+    outcome.notices.extend(notice);
+    Ok(outcome)
+}
+
+pub fn delete(conn: &mut DbConnection, actor: &UserRef, task_id: &str) -> Result<Outcome<()>, ApiError> {
+    validate::id("taskId", task_id)?;
+    let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    db::tasks::delete(conn, task_id)?;
+    events.emit(conn, "task-deleted", &json!({ "taskId": task_id }))?;
+    let progress = progress(conn, &plan_id)?;
+    events.emit(conn, "progress-updated", &progress)?;
+    Ok(events.finish(()))
+}
+
+pub fn reorder(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, input: Reorder) -> Result<Outcome<Reorder>, ApiError> {
+    for id in &input.task_ids {
+        validate::id("taskIds", id)?;
+    }
+    let mut events = EventWriter::begin(conn, plan_id, actor, Role::Editor)?;
+    let current = db::tasks::ids_in_order(conn, plan_id)?;
+    let wanted: HashSet<&String> = input.task_ids.iter().collect();
+    let have: HashSet<&String> = current.iter().collect();
+    if wanted.len() != input.task_ids.len() || wanted != have {
+        return Err(ApiError::bad_field(
+            "taskIds",
+            &format!("must list each of the plan's {} tasks exactly once", current.len()),
+        ));
+    }
+    if current == input.task_ids {
+        return Ok(Outcome::quiet(plan_id, input));
+    }
+    // Positions are board order, not task content: moving a card does not bump its
+    // version, so a reorder never makes someone's edit conflict.
+    for (position, id) in input.task_ids.iter().enumerate() {
+        db::tasks::set_position(conn, id, position as i64)?;
+    }
+    events.emit(conn, "task-reordered", &json!({ "taskIds": input.task_ids }))?;
+    Ok(events.finish(input))
+}

@@ -1,0 +1,107 @@
+//! Builds the application from [`Settings`]: database (migrated), token keys, the one
+//! [`Registry`], and the HTTP server on its own listener (so port 0 works in tests).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix::Addr;
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+
+use crate::auth::{self, KnownUsers, TokenIssuer, TokenVerifier};
+use crate::config::Settings;
+use crate::db::Database;
+use crate::realtime::registry::Registry;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects and migrates the database, then binds. Must run inside an actix system.
+    pub async fn build(settings: Settings) -> Result<Application, String> {
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| format!("LIVEPLAN_BIND: cannot listen on {}: {e}", settings.bind))?;
+        Self::build_on(settings, listener).await
+    }
+
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, String> {
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let (url, pool_size) = (settings.database_url.clone(), settings.db_pool_size);
+        let db = actix_web::rt::task::spawn_blocking(move || Database::connect(&url, pool_size))
+            .await
+            .map_err(|e| format!("database start-up: {e}"))?
+            .map_err(|e| format!("DATABASE_URL: {e}"))?;
+
+        let (verifier, dev_issuer) = if settings.auth.is_dev() {
+            let secret = auth::dev_secret(&db)
+                .await
+                .map_err(|e| format!("dev-mode secret: {e}"))?;
+            log::warn!(
+                "DEV MODE: no LIVEPLAN_JWT_SECRET or LIVEPLAN_JWT_PUBLIC_KEY_FILE configured. \
+                 Tokens are signed with a random secret kept in the database, \
+                 POST /api/dev/token hands them to anyone who asks, and the server only \
+                 listens on loopback. Never run this way in production."
+            );
+            let issuer = TokenIssuer::new(&secret, settings.auth.issuer.clone(), settings.auth.audience.clone());
+            (TokenVerifier::new(&settings.auth, Some(&secret))?, Some(Arc::new(issuer)))
+        } else {
+            (TokenVerifier::new(&settings.auth, None)?, None)
+        };
+
+        // Started once, here, not in the per-worker factory below: one registry for all.
+        let registry: Addr<Registry> = Registry::launch(
+            db.clone(),
+            settings.room_idle_timeout,
+            settings.max_connections_per_user,
+        );
+        let dev_mode = dev_issuer.is_some();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            db,
+            registry,
+            verifier: Arc::new(verifier),
+            dev_issuer,
+            users: KnownUsers::default(),
+            settings: Arc::new(settings),
+        });
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                // The query string (which may hold a token) is never logged.
+                .wrap(
+                    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
+                .app_data(app_state.clone())
+                .configure(|cfg| routes::configure(cfg, dev_mode))
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(crate::error::ApiError::NotFound("no such route".into()))
+                }))
+        })
+        .workers(workers)
+        .listen(listener)
+        .map_err(|e| format!("cannot serve on the listener: {e}"))?
+        .run();
+        log::info!("liveplan listening on port {port}");
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Shared state, for tests that want to look inside (e.g. the registry's counts).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

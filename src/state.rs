@@ -1,0 +1,21 @@
+//! What every request handler and WebSocket session shares.
+
+use std::sync::Arc;
+
+use actix::Addr;
+
+use crate::auth::{KnownUsers, TokenIssuer, TokenVerifier};
+use crate::config::Settings;
+use crate::db::Database;
+use crate::realtime::registry::Registry;
+
+pub struct AppState {
+    pub db: Database,
+    /// The one registry of rooms and sessions (started once, outside the worker factory).
+    pub registry: Addr<Registry>,
+    pub verifier: Arc<TokenVerifier>,
+    /// Present only in dev mode: signs tokens for `POST /api/dev/token`.
+    pub dev_issuer: Option<Arc<TokenIssuer>>,
+    pub users: KnownUsers,
+    pub settings: Arc<Settings>,
+}
