@@ -1,0 +1,349 @@
+//! Test harness: spawns the real server in-process on port 0 with a fresh database
+//! (SQLite in a temp dir, or a fresh PostgreSQL database when
+//! `LIVEPLAN_TEST_DATABASE_URL` is set), and talks to it with a real HTTP client and a
+//! real WebSocket client (awc).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use actix_web::rt::time::timeout;
+use awc::ws::{CloseCode, Frame, Message};
+use futures_util::{SinkExt, StreamExt};
+use liveplan::auth::TokenIssuer;
+use liveplan::config::{AuthArgs, ServeArgs, Settings};
+use liveplan::realtime::messages::{GetRegistryStats, RegistryStats};
+use liveplan::startup::Application;
+use serde_json::{json, Value};
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+
+/// How long a test waits for a frame it expects.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct TestApp {
+    pub base: String,
+    pub port: u16,
+    pub state: actix_web::web::Data<liveplan::state::AppState>,
+    issuer: TokenIssuer,
+    _db: TestDatabase,
+}
+
+/// A database that lives as long as the test.
+pub enum TestDatabase {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    fn create() -> (TestDatabase, String) {
+        match std::env::var("LIVEPLAN_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                use diesel::{Connection, PgConnection, RunQueryDsl};
+                let name = format!("liveplan_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&admin_url)
+                    .expect("LIVEPLAN_TEST_DATABASE_URL must point at a reachable PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create the test database");
+                let (prefix, _) = admin_url.rsplit_once('/').expect("URL with a database name");
+                let url = format!("{prefix}/{name}");
+                (TestDatabase::Postgres { admin_url, name }, url)
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                (TestDatabase::Sqlite(dir), url)
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            use diesel::{Connection, PgConnection, RunQueryDsl};
+            if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// Test defaults: a configured HS256 secret, two workers, generous limits.
+pub fn test_args() -> ServeArgs {
+    ServeArgs {
+        bind: Some("127.0.0.1:0".into()),
+        workers: Some("2".into()),
+        db_pool_size: Some("8".into()),
+        max_connections_per_user: Some("50".into()),
+        auth: AuthArgs {
+            jwt_secret: Some(SECRET.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let (db, url) = TestDatabase::create();
+    let mut args = test_args();
+    args.database_url = Some(url);
+    configure(&mut args);
+    let settings = Settings::from_args(&args).expect("valid test settings");
+    let app = Application::build(settings).await.expect("app builds");
+    let port = app.port();
+    let state = app.state();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        port,
+        state,
+        issuer: TokenIssuer::new(SECRET.as_bytes(), None, None),
+        _db: db,
+    }
+}
+
+/// An HTTP answer: status, headers we look at, JSON body (Null when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub plan_seq: Option<i64>,
+    pub headers: awc::http::header::HeaderMap,
+}
+
+impl TestApp {
+    pub fn token(&self, user: &str) -> String {
+        self.issuer.mint(user, &display_name(user), None, 3600).expect("mint")
+    }
+
+    pub fn token_with_ttl(&self, user: &str, ttl_secs: i64) -> String {
+        self.issuer.mint(user, &display_name(user), None, ttl_secs).expect("mint")
+    }
+
+    pub async fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
+        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut resp = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let bytes = resp.body().limit(64 * 1024 * 1024).await.expect("body");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
+        let plan_seq = resp
+            .headers()
+            .get("x-plan-seq")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Answer {
+            status: resp.status().as_u16(),
+            body,
+            plan_seq,
+            headers: resp.headers().clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.request("GET", path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request("POST", path, Some(token), Some(body), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request("PATCH", path, Some(token), Some(body), &[]).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request("PUT", path, Some(token), Some(body), &[]).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.request("DELETE", path, Some(token), None, &[]).await
+    }
+
+    /// Creates a plan owned by `owner`; returns its id.
+    pub async fn create_plan(&self, owner: &str, title: &str) -> String {
+        let a = self.post("/api/plans", &self.token(owner), json!({ "title": title })).await;
+        assert_eq!(a.status, 201, "{:?}", a.body);
+        a.body["id"].as_str().expect("plan id").to_string()
+    }
+
+    pub async fn add_member(&self, plan: &str, owner: &str, user: &str, role: &str) {
+        let a = self
+            .put(&format!("/api/plans/{plan}/members/{user}"), &self.token(owner), json!({ "role": role, "name": display_name(user) }))
+            .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+    }
+
+    pub async fn create_task(&self, plan: &str, user: &str, title: &str) -> Value {
+        let a = self.post(&format!("/api/plans/{plan}/tasks"), &self.token(user), json!({ "title": title })).await;
+        assert_eq!(a.status, 201, "{:?}", a.body);
+        a.body
+    }
+
+    pub async fn ws(&self, user: &str) -> WsClient {
+        WsClient::connect(&self.base, &self.token(user)).await
+    }
+
+    pub async fn registry_stats(&self) -> RegistryStats {
+        self.state.registry.send(GetRegistryStats).await.expect("registry answers")
+    }
+}
+
+pub fn display_name(user: &str) -> String {
+    let mut c = user.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
+
+/// A real WebSocket client that answers pings and reads JSON frames.
+pub struct WsClient {
+    socket: Socket,
+    pub connection_id: String,
+    pub connected: Value,
+}
+
+/// What the server's next frame was.
+#[derive(Debug)]
+pub enum Received {
+    Json(Value),
+    Close(Option<u16>, String),
+    Ended,
+}
+
+impl WsClient {
+    /// Connects and reads the `connected` frame.
+    pub async fn connect(base: &str, token: &str) -> WsClient {
+        let mut socket = Self::open(base, &format!("/ws?token={token}")).await;
+        let first = next_frame(&mut socket).await;
+        let Received::Json(connected) = first else {
+            panic!("expected `connected`, got {first:?}");
+        };
+        assert_eq!(connected["type"], "connected", "{connected}");
+        WsClient {
+            socket,
+            connection_id: connected["connectionId"].as_str().expect("connectionId").to_string(),
+            connected,
+        }
+    }
+
+    /// Opens a socket without reading anything (for refused connections).
+    pub async fn open(base: &str, path_and_query: &str) -> Socket {
+        let url = format!("{}{}", base.replacen("http", "ws", 1), path_and_query);
+        let (_, socket) = awc::Client::builder()
+            .max_http_version(awc::http::Version::HTTP_11)
+            .finish()
+            .ws(url)
+            .max_frame_size(64 * 1024 * 1024)
+            .connect()
+            .await
+            .expect("websocket upgrade");
+        socket
+    }
+
+    pub async fn send(&mut self, value: Value) {
+        self.socket.send(Message::Text(value.to_string().into())).await.expect("send");
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.socket.send(message).await.expect("send");
+    }
+
+    pub async fn next(&mut self) -> Received {
+        next_frame(&mut self.socket).await
+    }
+
+    /// The next JSON frame; panics on a close or after [`WAIT`].
+    pub async fn next_json(&mut self) -> Value {
+        match self.next().await {
+            Received::Json(v) => v,
+            other => panic!("expected a JSON frame, got {other:?}"),
+        }
+    }
+
+    /// Skips frames until one of type `kind` arrives.
+    pub async fn expect_type(&mut self, kind: &str) -> Value {
+        loop {
+            let v = self.next_json().await;
+            if v["type"] == kind {
+                return v;
+            }
+        }
+    }
+
+    pub async fn join(&mut self, plan: &str, since: Option<i64>) -> Value {
+        let mut msg = json!({ "type": "join-plan", "planId": plan });
+        if let Some(s) = since {
+            msg["since"] = json!(s);
+        }
+        self.send(msg).await;
+        let joined = self.next_json().await;
+        assert_eq!(joined["type"], "joined", "{joined}");
+        joined
+    }
+
+    /// Asserts nothing arrives for `ms` milliseconds.
+    pub async fn expect_silence(&mut self, ms: u64) {
+        if let Ok(frame) = timeout(Duration::from_millis(ms), next_frame_untimed(&mut self.socket)).await {
+            panic!("expected silence, got {frame:?}");
+        }
+    }
+
+    /// Reads until the close frame; returns its code and reason.
+    pub async fn expect_close(&mut self) -> (Option<u16>, String) {
+        loop {
+            match self.next().await {
+                Received::Close(code, reason) => return (code, reason),
+                Received::Ended => return (None, String::new()),
+                Received::Json(_) => {}
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.send(Message::Close(Some(CloseCode::Normal.into()))).await;
+    }
+}
+
+async fn next_frame(socket: &mut Socket) -> Received {
+    timeout(WAIT, next_frame_untimed(socket)).await.expect("a frame within the wait")
+}
+
+async fn next_frame_untimed(socket: &mut Socket) -> Received {
+    loop {
+        match socket.next().await {
+            None => return Received::Ended,
+            Some(Err(e)) => panic!("websocket error: {e}"),
+            Some(Ok(Frame::Text(bytes))) => {
+                return Received::Json(serde_json::from_slice(&bytes).expect("server frames are JSON"))
+            }
+            Some(Ok(Frame::Ping(p))) => {
+                let _ = socket.send(Message::Pong(p)).await;
+            }
+            Some(Ok(Frame::Close(reason))) => {
+                return Received::Close(reason.as_ref().map(|r| r.code.into()), reason.and_then(|r| r.description).unwrap_or_default())
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+}
