@@ -80,7 +80,10 @@ pub struct TokenVerifier {
 
 impl TokenVerifier {
     /// `dev_secret` is the stored secret, used when no key is configured.
-    pub fn new(settings: &AuthSettings, dev_secret: Option<&[u8]>) -> Result<TokenVerifier, String> {
+    pub fn new(
+        settings: &AuthSettings,
+        dev_secret: Option<&[u8]>,
+    ) -> Result<TokenVerifier, String> {
         let (algorithm, key) = match &settings.keys {
             KeySource::Dev => {
                 let secret = dev_secret.ok_or("dev mode needs the stored secret")?;
@@ -93,7 +96,9 @@ impl TokenVerifier {
                     Algorithm::Es256 => DecodingKey::from_ec_pem(pem),
                     Algorithm::Hs256 => return Err("HS256 takes a secret, not a key file".into()),
                 }
-                .map_err(|e| format!("LIVEPLAN_JWT_PUBLIC_KEY_FILE: not a usable PEM public key: {e}"))?;
+                .map_err(|e| {
+                    format!("LIVEPLAN_JWT_PUBLIC_KEY_FILE: not a usable PEM public key: {e}")
+                })?;
                 (*algorithm, key)
             }
         };
@@ -117,12 +122,12 @@ impl TokenVerifier {
 
     pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
         use jsonwebtoken::errors::ErrorKind;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-            match e.kind() {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
+            |e| match e.kind() {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
-            }
-        })?;
+            },
+        )?;
         let claims = data.claims;
         if claims.sub.is_empty() || claims.sub.len() > 200 {
             return Err(TokenError::Invalid);
@@ -158,7 +163,13 @@ impl TokenIssuer {
         }
     }
 
-    pub fn mint(&self, user_id: &str, name: &str, email: Option<&str>, ttl_secs: i64) -> Result<String, ApiError> {
+    pub fn mint(
+        &self,
+        user_id: &str,
+        name: &str,
+        email: Option<&str>,
+        ttl_secs: i64,
+    ) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -170,8 +181,12 @@ impl TokenIssuer {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.key)
-            .map_err(|e| ApiError::Internal(format!("token signing: {e}")))
+        jsonwebtoken::encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &self.key,
+        )
+        .map_err(|e| ApiError::Internal(format!("token signing: {e}")))
     }
 }
 
@@ -257,7 +272,11 @@ impl KnownUsers {
                 return Ok(());
             }
         }
-        let (id, name, email) = (identity.user.id.clone(), current.0.clone(), current.1.clone());
+        let (id, name, email) = (
+            identity.user.id.clone(),
+            current.0.clone(),
+            current.1.clone(),
+        );
         db.write(move |conn| db::users::upsert(conn, &id, &name, email.as_deref()))
             .await?;
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());

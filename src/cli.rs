@@ -10,7 +10,11 @@ use crate::startup::Application;
 use crate::watch::{self, WatchArgs};
 
 #[derive(Debug, Parser)]
-#[command(name = "liveplan", version, about = "Real-time collaboration server for task plans and Kanban boards")]
+#[command(
+    name = "liveplan",
+    version,
+    about = "Real-time collaboration server for task plans and Kanban boards"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -68,9 +72,11 @@ fn token(args: TokenArgs) -> Result<(), String> {
     let ttl = config::parse_duration(&args.ttl).ok_or("--ttl: expected e.g. 30m, 1h, 7d")?;
     let secret = match &settings.keys {
         KeySource::PublicKey { .. } => {
-            return Err("a public key is configured: tokens come from your identity provider, \
+            return Err(
+                "a public key is configured: tokens come from your identity provider, \
                         liveplan cannot sign them"
-                .into())
+                    .into(),
+            )
         }
         KeySource::Secret(secret) => secret.clone(),
         KeySource::Dev => {
@@ -89,7 +95,12 @@ fn token(args: TokenArgs) -> Result<(), String> {
     };
     let issuer = TokenIssuer::new(&secret, settings.issuer, settings.audience);
     let token = issuer
-        .mint(&args.user, &args.name, args.email.as_deref(), ttl.as_secs() as i64)
+        .mint(
+            &args.user,
+            &args.name,
+            args.email.as_deref(),
+            ttl.as_secs() as i64,
+        )
         .map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(())

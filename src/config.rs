@@ -244,7 +244,10 @@ impl Settings {
     pub fn from_args(args: &ServeArgs) -> Result<Settings, ConfigError> {
         let bind_text = args.bind.as_deref().unwrap_or("127.0.0.1:8080");
         let bind: SocketAddr = bind_text.parse().map_err(|_| {
-            ConfigError::new("LIVEPLAN_BIND", format!("{bind_text:?} is not an IP:port address"))
+            ConfigError::new(
+                "LIVEPLAN_BIND",
+                format!("{bind_text:?} is not an IP:port address"),
+            )
         })?;
         let auth = AuthSettings::from_args(&args.auth)?;
         if auth.is_dev() && !bind.ip().is_loopback() {
@@ -254,8 +257,14 @@ impl Settings {
                  loopback only; configure a key to listen on other addresses",
             ));
         }
-        let database_url = non_empty(&args.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-        let heartbeat_ms = parse_num(&args.heartbeat_ms, "LIVEPLAN_HEARTBEAT_MS", 30_000, 10..=3_600_000)?;
+        let database_url =
+            non_empty(&args.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let heartbeat_ms = parse_num(
+            &args.heartbeat_ms,
+            "LIVEPLAN_HEARTBEAT_MS",
+            30_000,
+            10..=3_600_000,
+        )?;
         let client_timeout_ms = parse_num(
             &args.client_timeout_ms,
             "LIVEPLAN_CLIENT_TIMEOUT_MS",
@@ -272,8 +281,14 @@ impl Settings {
         Ok(Settings {
             bind,
             database_url,
-            db_pool_size: parse_num(&args.db_pool_size, "LIVEPLAN_DB_POOL_SIZE", 16, 1..=1000)? as u32,
-            workers: parse_num(&args.workers, "LIVEPLAN_WORKERS", default_workers as u64, 1..=1024)? as usize,
+            db_pool_size: parse_num(&args.db_pool_size, "LIVEPLAN_DB_POOL_SIZE", 16, 1..=1000)?
+                as u32,
+            workers: parse_num(
+                &args.workers,
+                "LIVEPLAN_WORKERS",
+                default_workers as u64,
+                1..=1024,
+            )? as usize,
             auth,
             heartbeat: Duration::from_millis(heartbeat_ms),
             client_timeout: Duration::from_millis(client_timeout_ms),
@@ -306,7 +321,9 @@ impl Settings {
 }
 
 fn non_empty(v: &Option<String>) -> Option<String> {
-    v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    v.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn parse_num(
@@ -358,7 +375,10 @@ mod tests {
             heartbeat_ms: Some("soon".into()),
             ..Default::default()
         };
-        let err = Settings::from_args(&args).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = Settings::from_args(&args)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("LIVEPLAN_HEARTBEAT_MS"), "{err}");
     }
 

@@ -89,13 +89,18 @@ mod tests {
 
     #[test]
     fn a_wrong_type_names_the_field() {
-        let e = parse::<TaskPatch>(br#"{"status":"doing"}"#).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = parse::<TaskPatch>(br#"{"status":"doing"}"#)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.starts_with("status:"), "{e}");
     }
 
     #[test]
     fn null_and_absent_are_told_apart() {
-        let p = parse::<TaskPatch>(br#"{"assigneeId":null}"#).ok().unwrap_or_default();
+        let p = parse::<TaskPatch>(br#"{"assigneeId":null}"#)
+            .ok()
+            .unwrap_or_default();
         assert_eq!(p.assignee_id, Some(None));
         assert_eq!(p.due_at, None);
     }

@@ -34,7 +34,10 @@ mod time_format {
         use chrono::NaiveDateTime;
         use serde::Serializer;
 
-        pub fn serialize<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            t: &Option<NaiveDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match t {
                 Some(t) => s.serialize_str(&super::super::format_time(*t)),
                 None => s.serialize_none(),
@@ -168,7 +171,11 @@ pub struct Progress {
 impl Progress {
     pub fn from_counts(plan_id: &str, by_status: StatusCounts) -> Self {
         let total = by_status.todo + by_status.in_progress + by_status.done;
-        let percent = if total == 0 { 0 } else { by_status.done * 100 / total };
+        let percent = if total == 0 {
+            0
+        } else {
+            by_status.done * 100 / total
+        };
         Progress {
             plan_id: plan_id.to_string(),
             total,

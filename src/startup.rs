@@ -30,7 +30,10 @@ impl Application {
         Self::build_on(settings, listener).await
     }
 
-    pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, String> {
+    pub async fn build_on(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> Result<Application, String> {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let (url, pool_size) = (settings.database_url.clone(), settings.db_pool_size);
         let db = actix_web::rt::task::spawn_blocking(move || Database::connect(&url, pool_size))
@@ -48,8 +51,15 @@ impl Application {
                  POST /api/dev/token hands them to anyone who asks, and the server only \
                  listens on loopback. Never run this way in production."
             );
-            let issuer = TokenIssuer::new(&secret, settings.auth.issuer.clone(), settings.auth.audience.clone());
-            (TokenVerifier::new(&settings.auth, Some(&secret))?, Some(Arc::new(issuer)))
+            let issuer = TokenIssuer::new(
+                &secret,
+                settings.auth.issuer.clone(),
+                settings.auth.audience.clone(),
+            );
+            (
+                TokenVerifier::new(&settings.auth, Some(&secret))?,
+                Some(Arc::new(issuer)),
+            )
         } else {
             (TokenVerifier::new(&settings.auth, None)?, None)
         };
@@ -81,7 +91,9 @@ impl Application {
                 .app_data(app_state.clone())
                 .configure(|cfg| routes::configure(cfg, dev_mode))
                 .default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(crate::error::ApiError::NotFound("no such route".into()))
+                    Err::<actix_web::HttpResponse, _>(crate::error::ApiError::NotFound(
+                        "no such route".into(),
+                    ))
                 }))
         })
         .workers(workers)
@@ -89,7 +101,11 @@ impl Application {
         .map_err(|e| format!("cannot serve on the listener: {e}"))?
         .run();
         log::info!("liveplan listening on port {port}");
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

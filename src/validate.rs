@@ -12,13 +12,19 @@ pub const MAX_NAME: usize = 100;
 /// Ids are opaque strings: 1 to 128 characters out of letters, digits and `-_.:@`.
 pub fn id(field: &str, value: &str) -> Result<(), ApiError> {
     if value.is_empty() || value.len() > MAX_ID {
-        return Err(ApiError::bad_field(field, &format!("must be 1 to {MAX_ID} characters")));
+        return Err(ApiError::bad_field(
+            field,
+            &format!("must be 1 to {MAX_ID} characters"),
+        ));
     }
     if !value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@'))
     {
-        return Err(ApiError::bad_field(field, "may hold only letters, digits and - _ . : @"));
+        return Err(ApiError::bad_field(
+            field,
+            "may hold only letters, digits and - _ . : @",
+        ));
     }
     Ok(())
 }
@@ -31,10 +37,16 @@ pub fn title(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
         return Err(ApiError::bad_field(field, "must not be empty"));
     }
     if trimmed.chars().count() > max {
-        return Err(ApiError::bad_field(field, &format!("must be at most {max} characters")));
+        return Err(ApiError::bad_field(
+            field,
+            &format!("must be at most {max} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::bad_field(field, "must not contain control characters"));
+        return Err(ApiError::bad_field(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(trimmed.to_string())
 }
@@ -43,10 +55,19 @@ pub fn title(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
 /// characters not.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     if value.chars().count() > max {
-        return Err(ApiError::bad_field(field, &format!("must be at most {max} characters")));
+        return Err(ApiError::bad_field(
+            field,
+            &format!("must be at most {max} characters"),
+        ));
     }
-    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(ApiError::bad_field(field, "must not contain control characters other than newlines and tabs"));
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::bad_field(
+            field,
+            "must not contain control characters other than newlines and tabs",
+        ));
     }
     Ok(value.to_string())
 }
@@ -65,8 +86,14 @@ mod tests {
 
     #[test]
     fn titles_are_trimmed_and_named_in_errors() {
-        assert_eq!(title("title", "  Ship it ", 10).ok().as_deref(), Some("Ship it"));
-        let e = title("title", "   ", 10).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            title("title", "  Ship it ", 10).ok().as_deref(),
+            Some("Ship it")
+        );
+        let e = title("title", "   ", 10)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.starts_with("title:"), "{e}");
     }
 }

@@ -52,7 +52,9 @@ pub fn run(args: WatchArgs) -> Result<(), String> {
 async fn watch_once(args: &WatchArgs, since: &mut Option<i64>) -> Stop {
     let base = args.server.trim_end_matches('/').replacen("http", "ws", 1);
     let url = format!("{base}/ws");
-    let client = awc::Client::builder().max_http_version(awc::http::Version::HTTP_11).finish();
+    let client = awc::Client::builder()
+        .max_http_version(awc::http::Version::HTTP_11)
+        .finish();
     let connect = client
         .ws(url)
         .bearer_auth(&args.token)
@@ -81,12 +83,17 @@ async fn watch_once(args: &WatchArgs, since: &mut Option<i64>) -> Stop {
                         "joined" => *since = (*since).max(v.get("seq").and_then(Value::as_i64)),
                         "resync-required" => *since = v.get("seq").and_then(Value::as_i64),
                         "removed-from-plan" => return Stop::Fatal("removed from the plan".into()),
-                        "error" if since.is_none() || v.get("code").and_then(Value::as_str) == Some("not_found") => {
+                        "error"
+                            if since.is_none()
+                                || v.get("code").and_then(Value::as_str) == Some("not_found") =>
+                        {
                             return Stop::Fatal(format!("the server refused: {text}"))
                         }
                         _ => {
                             if let Some(seq) = v.get("seq").and_then(Value::as_i64) {
-                                if v.get("planId").and_then(Value::as_str) == Some(args.plan.as_str()) {
+                                if v.get("planId").and_then(Value::as_str)
+                                    == Some(args.plan.as_str())
+                                {
                                     *since = Some(seq);
                                 }
                             }

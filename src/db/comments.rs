@@ -9,7 +9,9 @@ use crate::error::ApiError;
 use crate::model::Comment;
 
 pub fn insert(conn: &mut DbConnection, row: &CommentRow) -> Result<(), ApiError> {
-    diesel::insert_into(comments::table).values(row).execute(conn)?;
+    diesel::insert_into(comments::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

@@ -71,7 +71,9 @@ pub fn append<D: Serialize>(
         payload,
         created_at,
     };
-    diesel::insert_into(plan_events::table).values(&row).execute(conn)?;
+    diesel::insert_into(plan_events::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row.into())
 }
 

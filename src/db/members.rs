@@ -82,18 +82,30 @@ pub fn find(
     }))
 }
 
-pub fn insert(conn: &mut DbConnection, plan_id: &str, user_id: &str, role: Role) -> Result<(), ApiError> {
+pub fn insert(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    user_id: &str,
+    role: Role,
+) -> Result<(), ApiError> {
     let row = MemberRow {
         plan_id: plan_id.to_string(),
         user_id: user_id.to_string(),
         role: role.as_str().to_string(),
         created_at: now(),
     };
-    diesel::insert_into(plan_members::table).values(&row).execute(conn)?;
+    diesel::insert_into(plan_members::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(())
 }
 
-pub fn set_role(conn: &mut DbConnection, plan_id: &str, user_id: &str, role: Role) -> Result<(), ApiError> {
+pub fn set_role(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    user_id: &str,
+    role: Role,
+) -> Result<(), ApiError> {
     diesel::update(plan_members::table.find((plan_id, user_id)))
         .set(plan_members::role.eq(role.as_str()))
         .execute(conn)?;

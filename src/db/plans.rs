@@ -10,7 +10,9 @@ use crate::error::ApiError;
 use crate::model::now;
 
 pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> Result<(), ApiError> {
-    diesel::insert_into(plans::table).values(row).execute(conn)?;
+    diesel::insert_into(plans::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

@@ -22,7 +22,10 @@ pub fn get_or_insert(conn: &mut DbConnection, name: &str, value: &str) -> Result
         return Ok(existing);
     }
     match diesel::insert_into(server_settings::table)
-        .values((server_settings::name.eq(name), server_settings::value.eq(value)))
+        .values((
+            server_settings::name.eq(name),
+            server_settings::value.eq(value),
+        ))
         .execute(conn)
     {
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}

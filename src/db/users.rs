@@ -18,7 +18,11 @@ pub fn upsert(
 ) -> Result<(), ApiError> {
     let t = now();
     let updated = diesel::update(users::table.find(id))
-        .set((users::name.eq(name), users::email.eq(email), users::updated_at.eq(t)))
+        .set((
+            users::name.eq(name),
+            users::email.eq(email),
+            users::updated_at.eq(t),
+        ))
         .execute(conn)?;
     if updated == 0 {
         let row = UserRow {
@@ -53,7 +57,9 @@ pub fn ensure(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<
         created_at: t,
         updated_at: t,
     };
-    diesel::insert_into(users::table).values(&row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row.name)
 }
 

@@ -85,9 +85,12 @@ pub struct DecodeError {
 
 /// Decodes one client text frame.
 pub fn decode(text: &str) -> Result<Request, DecodeError> {
-    let fail = |request_id: Option<String>, message: String| DecodeError { request_id, message };
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| fail(None, format!("not valid JSON: {e}")))?;
+    let fail = |request_id: Option<String>, message: String| DecodeError {
+        request_id,
+        message,
+    };
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| fail(None, format!("not valid JSON: {e}")))?;
     let Value::Object(mut object) = value else {
         return Err(fail(None, "expected a JSON object".into()));
     };
@@ -259,7 +262,15 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_not_panicked_on() {
-        for text in ["", "[]", "null", "{", "{\"type\":1}", "{\"type\":\"nope\"}", "\u{0}"] {
+        for text in [
+            "",
+            "[]",
+            "null",
+            "{",
+            "{\"type\":1}",
+            "{\"type\":\"nope\"}",
+            "\u{0}",
+        ] {
             assert!(decode(text).is_err(), "{text:?}");
         }
     }

@@ -48,7 +48,11 @@ impl Registry {
 
     /// Starts the registry with a mailbox that never makes a sender wait, so that a
     /// session's join and a later leave reach it, and the room, in the order sent.
-    pub fn launch(db: Database, room_idle_timeout: Duration, max_connections_per_user: usize) -> Addr<Registry> {
+    pub fn launch(
+        db: Database,
+        room_idle_timeout: Duration,
+        max_connections_per_user: usize,
+    ) -> Addr<Registry> {
         Registry::create(|ctx| {
             ctx.set_mailbox_capacity(super::UNBOUNDED_MAILBOX);
             Registry::new(db, room_idle_timeout, max_connections_per_user)
@@ -98,7 +102,8 @@ impl Actor for Registry {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let every = (self.room_idle_timeout / 2).clamp(Duration::from_millis(5), Duration::from_secs(10));
+        let every =
+            (self.room_idle_timeout / 2).clamp(Duration::from_millis(5), Duration::from_secs(10));
         ctx.run_interval(every, |act, ctx| act.sweep(ctx));
     }
 }

@@ -201,7 +201,9 @@ impl RoomActor {
     /// Reads events missing before the first pending one from the database.
     fn fill_gap(&mut self, ctx: &mut Context<Self>) {
         self.gap_fill_scheduled = false;
-        let (Some(through), Some(&first_pending)) = (self.delivered_through, self.pending.keys().next()) else {
+        let (Some(through), Some(&first_pending)) =
+            (self.delivered_through, self.pending.keys().next())
+        else {
             return;
         };
         if first_pending == through + 1 {
@@ -217,12 +219,19 @@ impl RoomActor {
         ctx.wait(read.into_actor(self).map(|result, act, ctx| {
             match result {
                 Ok(events) => {
-                    log::debug!("room {}: filled a gap of {} event(s) from the log", act.plan_id, events.len());
+                    log::debug!(
+                        "room {}: filled a gap of {} event(s) from the log",
+                        act.plan_id,
+                        events.len()
+                    );
                     for e in events {
                         act.pending.entry(e.seq).or_insert((e.payload.into(), None));
                     }
                 }
-                Err(err) => log::warn!("room {}: cannot read missing events yet: {err}", act.plan_id),
+                Err(err) => log::warn!(
+                    "room {}: cannot read missing events yet: {err}",
+                    act.plan_id
+                ),
             }
             act.drain(ctx);
         }));
@@ -230,7 +239,11 @@ impl RoomActor {
 
     /// The plan is gone: everyone is put out and the room stops.
     fn close(&mut self, ctx: &mut Context<Self>) {
-        let frame: Frame = ServerMessage::RemovedFromPlan { plan_id: &self.plan_id }.to_json().into();
+        let frame: Frame = ServerMessage::RemovedFromPlan {
+            plan_id: &self.plan_id,
+        }
+        .to_json()
+        .into();
         for conn in self.connections.values() {
             conn.recipient.do_send(Deliver {
                 frame: frame.clone(),
@@ -256,7 +269,10 @@ impl Actor for RoomActor {
         // Learn where the plan's seq stands before handing anything out; messages wait.
         let plan_id = self.plan_id.to_string();
         let db = self.db.clone();
-        let read = async move { db.read(move |conn| db::plans::current_seq(conn, &plan_id)).await };
+        let read = async move {
+            db.read(move |conn| db::plans::current_seq(conn, &plan_id))
+                .await
+        };
         ctx.wait(read.into_actor(self).map(|result, act, _| match result {
             Ok(seq) => act.delivered_through = seq,
             Err(err) => log::warn!("room {}: cannot read the plan's seq: {err}", act.plan_id),
@@ -274,11 +290,14 @@ impl Handler<JoinRoom> for RoomActor {
         let user_id: Arc<str> = Arc::from(msg.user.id.as_str());
         let online = usize::from(msg.status == PresenceStatus::Online);
         let first = !self.users.contains_key(&user_id);
-        let presence = self.users.entry(user_id.clone()).or_insert_with(|| UserPresence {
-            user: msg.user.clone(),
-            connections: 0,
-            online: 0,
-        });
+        let presence = self
+            .users
+            .entry(user_id.clone())
+            .or_insert_with(|| UserPresence {
+                user: msg.user.clone(),
+                connections: 0,
+                online: 0,
+            });
         presence.connections += 1;
         presence.online += online;
         if first {
@@ -332,7 +351,11 @@ impl Handler<EvictUser> for RoomActor {
     type Result = ();
 
     fn handle(&mut self, msg: EvictUser, ctx: &mut Context<Self>) {
-        let frame: Frame = ServerMessage::RemovedFromPlan { plan_id: &self.plan_id }.to_json().into();
+        let frame: Frame = ServerMessage::RemovedFromPlan {
+            plan_id: &self.plan_id,
+        }
+        .to_json()
+        .into();
         let evicted: Vec<ConnectionId> = self
             .connections
             .iter()
@@ -420,7 +443,9 @@ impl Handler<StopIfIdle> for RoomActor {
     fn handle(&mut self, msg: StopIfIdle, ctx: &mut Context<Self>) -> bool {
         let idle = self.connections.is_empty()
             && self.pending.is_empty()
-            && self.empty_since.is_some_and(|t| t.elapsed() >= msg.idle_for);
+            && self
+                .empty_since
+                .is_some_and(|t| t.elapsed() >= msg.idle_for);
         if idle {
             ctx.stop();
         }

@@ -29,7 +29,10 @@ enum PlanSubscription {
     /// arrive meanwhile are kept and written after the replay.
     Joining { attempt: u64, buffer: Vec<Deliver> },
     /// Joined: frames are written as they come, events only past `last_seq`.
-    Live { room: Addr<RoomActor>, last_seq: i64 },
+    Live {
+        room: Addr<RoomActor>,
+        last_seq: i64,
+    },
 }
 
 /// What a join read from the database after entering the room.
@@ -100,12 +103,18 @@ impl WsSession {
         );
     }
 
-    fn send_api_error(&self, ctx: &mut ws::WebsocketContext<Self>, request_id: Option<&str>, err: &ApiError) {
+    fn send_api_error(
+        &self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        request_id: Option<&str>,
+        err: &ApiError,
+    ) {
         let code = match err.code() {
             // Codes that exist only on REST map to their nearest WebSocket code.
-            ErrorCode::Unavailable | ErrorCode::Conflict | ErrorCode::Gone | ErrorCode::TooLarge => {
-                ErrorCode::Internal
-            }
+            ErrorCode::Unavailable
+            | ErrorCode::Conflict
+            | ErrorCode::Gone
+            | ErrorCode::TooLarge => ErrorCode::Internal,
             other => other,
         };
         if code == ErrorCode::Internal {
@@ -143,21 +152,29 @@ impl WsSession {
         let now_ms = chrono::Utc::now().timestamp_millis();
         let wait = Duration::from_millis(deadline_ms.saturating_sub(now_ms).max(0) as u64);
         // Re-check at least daily so huge lifetimes never overflow a timer.
-        ctx.run_later(wait.min(Duration::from_secs(86_400)) + Duration::from_millis(1), move |act, ctx| {
-            let deadline_ms = (act.identity.expires_at + leeway) * 1000;
-            if chrono::Utc::now().timestamp_millis() >= deadline_ms {
-                log::info!("connection {}: token expired", act.id);
-                act.close_with(ctx, close::UNAUTHORIZED, "token expired");
-            } else {
-                act.schedule_expiry(ctx);
-            }
-        });
+        ctx.run_later(
+            wait.min(Duration::from_secs(86_400)) + Duration::from_millis(1),
+            move |act, ctx| {
+                let deadline_ms = (act.identity.expires_at + leeway) * 1000;
+                if chrono::Utc::now().timestamp_millis() >= deadline_ms {
+                    log::info!("connection {}: token expired", act.id);
+                    act.close_with(ctx, close::UNAUTHORIZED, "token expired");
+                } else {
+                    act.schedule_expiry(ctx);
+                }
+            },
+        );
     }
 
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         match protocol::decode(text) {
             Ok(request) => self.dispatch(request, ctx),
-            Err(e) => self.send_error(ctx, e.request_id.as_deref(), ErrorCode::BadRequest, &e.message),
+            Err(e) => self.send_error(
+                ctx,
+                e.request_id.as_deref(),
+                ErrorCode::BadRequest,
+                &e.message,
+            ),
         }
     }
 
@@ -180,12 +197,22 @@ impl WsSession {
         }
     }
 
-    fn join_plan(&mut self, request_id: Option<String>, m: protocol::JoinPlan, ctx: &mut ws::WebsocketContext<Self>) {
+    fn join_plan(
+        &mut self,
+        request_id: Option<String>,
+        m: protocol::JoinPlan,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
         if let Err(e) = validate::id("planId", &m.plan_id) {
             return self.send_api_error(ctx, request_id.as_deref(), &e);
         }
         if m.since.is_some_and(|s| s < 0) {
-            return self.send_error(ctx, request_id.as_deref(), ErrorCode::BadRequest, "since: must be 0 or more");
+            return self.send_error(
+                ctx,
+                request_id.as_deref(),
+                ErrorCode::BadRequest,
+                "since: must be 0 or more",
+            );
         }
         let plan_id: Arc<str> = Arc::from(m.plan_id.as_str());
         if self.plans.contains_key(&plan_id) {
@@ -218,7 +245,12 @@ impl WsSession {
         let since = m.since;
         let plan = m.plan_id;
         let work = async move {
-            let fail = |entered_room: bool| move |error: ApiError| JoinFailure { entered_room, error };
+            let fail = |entered_room: bool| {
+                move |error: ApiError| JoinFailure {
+                    entered_room,
+                    error,
+                }
+            };
             let (p, u) = (plan.clone(), user.id.clone());
             let role = db
                 .read(move |conn| db::members::role_of(conn, &p, &u))
@@ -275,7 +307,10 @@ impl WsSession {
         };
         if !still_ours {
             // Left (or evicted) while joining: take the connection back out of the room.
-            if !matches!(self.plans.get(&plan_id), Some(PlanSubscription::Live { .. })) {
+            if !matches!(
+                self.plans.get(&plan_id),
+                Some(PlanSubscription::Live { .. })
+            ) {
                 self.leave_room(&plan_id);
             }
             return;
@@ -335,7 +370,12 @@ impl WsSession {
         });
     }
 
-    fn leave_plan(&mut self, request_id: Option<String>, m: protocol::LeavePlan, ctx: &mut ws::WebsocketContext<Self>) {
+    fn leave_plan(
+        &mut self,
+        request_id: Option<String>,
+        m: protocol::LeavePlan,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
         // Leaving is idempotent: leaving a plan one is not in still answers `left`.
         if self.plans.remove(m.plan_id.as_str()).is_some() {
             self.leave_room(&m.plan_id);
@@ -349,7 +389,12 @@ impl WsSession {
         );
     }
 
-    fn typing(&mut self, request_id: Option<String>, m: protocol::Typing, ctx: &mut ws::WebsocketContext<Self>) {
+    fn typing(
+        &mut self,
+        request_id: Option<String>,
+        m: protocol::Typing,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
         if let Err(e) = validate::id("taskId", &m.task_id) {
             return self.send_api_error(ctx, request_id.as_deref(), &e);
         }
@@ -380,7 +425,12 @@ impl WsSession {
         }
     }
 
-    fn refresh_token(&mut self, request_id: Option<String>, m: protocol::RefreshToken, ctx: &mut ws::WebsocketContext<Self>) {
+    fn refresh_token(
+        &mut self,
+        request_id: Option<String>,
+        m: protocol::RefreshToken,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
         match self.state.verifier.verify(&m.token) {
             Ok(identity) if identity.user.id == self.identity.user.id => {
                 self.identity.expires_at = identity.expires_at;
@@ -401,12 +451,21 @@ impl WsSession {
                 ErrorCode::Unauthorized,
                 "token: belongs to another user",
             ),
-            Err(e) => self.send_error(ctx, request_id.as_deref(), ErrorCode::Unauthorized, &format!("token: {e}")),
+            Err(e) => self.send_error(
+                ctx,
+                request_id.as_deref(),
+                ErrorCode::Unauthorized,
+                &format!("token: {e}"),
+            ),
         }
     }
 
     /// Adds one fragment of a fragmented message; answers the whole message once complete.
-    fn push_fragment(&mut self, item: actix_http::ws::Item, ctx: &mut ws::WebsocketContext<Self>) -> Option<(bool, Vec<u8>)> {
+    fn push_fragment(
+        &mut self,
+        item: actix_http::ws::Item,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) -> Option<(bool, Vec<u8>)> {
         let limit = self.state.settings.max_message_bytes;
         let (is_last, is_text, bytes) = match item {
             actix_http::ws::Item::FirstText(b) => (false, Some(true), b),
@@ -422,7 +481,11 @@ impl WsSession {
                 return None;
             }
         }
-        if self.fragments.as_ref().is_some_and(|(_, b)| b.len() > limit) {
+        if self
+            .fragments
+            .as_ref()
+            .is_some_and(|(_, b)| b.len() > limit)
+        {
             self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
             return None;
         }
@@ -464,31 +527,37 @@ impl Actor for WsSession {
             user_id: self.identity.user.id.clone(),
             recipient: ctx.address().recipient(),
         };
-        ctx.wait(self.state.registry.send(register).into_actor(self).map(|result, act, ctx| {
-            match result {
-                Ok(Ok(())) => {
-                    act.registered = true;
-                    log::info!("connection {} opened for user {}", act.id, act.identity.user.id);
-                    act.send(
-                        ctx,
-                        &ServerMessage::Connected {
-                            connection_id: &act.id,
-                            user: &act.identity.user,
-                            heartbeat_ms: act.state.settings.heartbeat.as_millis() as u64,
-                            server_time: format_time(crate::model::now()),
-                        },
-                    );
-                    act.start_timers(ctx);
-                }
-                Ok(Err(TooManyConnections)) => {
-                    act.close_with(ctx, close::TOO_MANY, "too many connections");
-                }
-                Err(e) => {
-                    log::error!("registry unreachable: {e}");
-                    act.close_with(ctx, 1011, "internal error");
-                }
-            }
-        }));
+        ctx.wait(
+            self.state.registry.send(register).into_actor(self).map(
+                |result, act, ctx| match result {
+                    Ok(Ok(())) => {
+                        act.registered = true;
+                        log::info!(
+                            "connection {} opened for user {}",
+                            act.id,
+                            act.identity.user.id
+                        );
+                        act.send(
+                            ctx,
+                            &ServerMessage::Connected {
+                                connection_id: &act.id,
+                                user: &act.identity.user,
+                                heartbeat_ms: act.state.settings.heartbeat.as_millis() as u64,
+                                server_time: format_time(crate::model::now()),
+                            },
+                        );
+                        act.start_timers(ctx);
+                    }
+                    Ok(Err(TooManyConnections)) => {
+                        act.close_with(ctx, close::TOO_MANY, "too many connections");
+                    }
+                    Err(e) => {
+                        log::error!("registry unreachable: {e}");
+                        act.close_with(ctx, 1011, "internal error");
+                    }
+                },
+            ),
+        );
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

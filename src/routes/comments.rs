@@ -22,12 +22,23 @@ pub async fn add(
         service::comments::add(c, &actor, &task_id, body.0)
     })
     .await?;
-    Ok(mutation_response(StatusCode::CREATED, &outcome, Some(&outcome.value)))
+    Ok(mutation_response(
+        StatusCode::CREATED,
+        &outcome,
+        Some(&outcome.value),
+    ))
 }
 
-pub async fn list(state: State, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
     let uid = user.id().to_string();
-    let comments = state.db.read(move |c| service::comments::list(c, &uid, &task_id)).await?;
+    let comments = state
+        .db
+        .read(move |c| service::comments::list(c, &uid, &task_id))
+        .await?;
     Ok(HttpResponse::Ok().json(comments))
 }

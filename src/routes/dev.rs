@@ -23,7 +23,10 @@ pub struct DevTokenRequest {
     email: Option<String>,
 }
 
-pub async fn token(state: State, body: JsonBody<DevTokenRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn token(
+    state: State,
+    body: JsonBody<DevTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
     let issuer = state
         .dev_issuer
         .as_ref()
@@ -37,7 +40,12 @@ pub async fn token(state: State, body: JsonBody<DevTokenRequest>) -> Result<Http
         }
         None => format!("u-{}", uuid::Uuid::new_v4().simple()),
     };
-    let token = issuer.mint(&user_id, &name, request.email.as_deref(), DEV_TOKEN_TTL_SECS)?;
+    let token = issuer.mint(
+        &user_id,
+        &name,
+        request.email.as_deref(),
+        DEV_TOKEN_TTL_SECS,
+    )?;
     Ok(HttpResponse::Ok().json(json!({
         "token": token,
         "user": { "id": user_id, "name": name },

@@ -28,7 +28,12 @@ struct EventsPage {
     seq: i64,
 }
 
-fn number(field: &str, text: Option<&str>, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
+fn number(
+    field: &str,
+    text: Option<&str>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
     let Some(text) = text else { return Ok(default) };
     let n: i64 = text
         .parse()
@@ -42,11 +47,21 @@ fn number(field: &str, text: Option<&str>, default: i64, range: std::ops::RangeI
     Ok(n)
 }
 
-pub async fn list(state: State, user: AuthUser, path: web::Path<String>, query: web::Query<EventsQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+    query: web::Query<EventsQuery>,
+) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let since = number("since", query.since.as_deref(), 0, 0..=i64::MAX)?;
-    let limit = number("limit", query.limit.as_deref(), DEFAULT_LIMIT, 1..=MAX_LIMIT)?;
+    let limit = number(
+        "limit",
+        query.limit.as_deref(),
+        DEFAULT_LIMIT,
+        1..=MAX_LIMIT,
+    )?;
     let uid = user.id().to_string();
     let (seq, events) = state
         .db

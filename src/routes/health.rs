@@ -23,4 +23,3 @@ pub async fn readyz(state: State) -> HttpResponse {
         }
     }
 }
-

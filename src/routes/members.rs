@@ -10,11 +10,18 @@ use crate::json::JsonBody;
 use crate::service::{self, members::MemberInput};
 use crate::validate;
 
-pub async fn list(state: State, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let uid = user.id().to_string();
-    let members = state.db.read(move |c| service::members::list(c, &uid, &plan_id)).await?;
+    let members = state
+        .db
+        .read(move |c| service::members::list(c, &uid, &plan_id))
+        .await?;
     Ok(HttpResponse::Ok().json(members))
 }
 
@@ -32,7 +39,11 @@ pub async fn put(
         service::members::put(c, &actor, &plan_id, &user_id, body.0)
     })
     .await?;
-    Ok(mutation_response(StatusCode::OK, &outcome, Some(&outcome.value)))
+    Ok(mutation_response(
+        StatusCode::OK,
+        &outcome,
+        Some(&outcome.value),
+    ))
 }
 
 pub async fn remove(
@@ -48,5 +59,9 @@ pub async fn remove(
         service::members::remove(c, &actor, &plan_id, &user_id)
     })
     .await?;
-    Ok(mutation_response::<_, ()>(StatusCode::NO_CONTENT, &outcome, None))
+    Ok(mutation_response::<_, ()>(
+        StatusCode::NO_CONTENT,
+        &outcome,
+        None,
+    ))
 }

@@ -33,11 +33,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, dev_mode: bool) {
             .route("/plans/{planId}", web::patch().to(plans::update))
             .route("/plans/{planId}", web::delete().to(plans::delete))
             .route("/plans/{planId}/members", web::get().to(members::list))
-            .route("/plans/{planId}/members/{userId}", web::put().to(members::put))
-            .route("/plans/{planId}/members/{userId}", web::delete().to(members::remove))
+            .route(
+                "/plans/{planId}/members/{userId}",
+                web::put().to(members::put),
+            )
+            .route(
+                "/plans/{planId}/members/{userId}",
+                web::delete().to(members::remove),
+            )
             .route("/plans/{planId}/tasks", web::get().to(tasks::list))
             .route("/plans/{planId}/tasks", web::post().to(tasks::create))
-            .route("/plans/{planId}/tasks/reorder", web::post().to(tasks::reorder))
+            .route(
+                "/plans/{planId}/tasks/reorder",
+                web::post().to(tasks::reorder),
+            )
             .route("/plans/{planId}/progress", web::get().to(tasks::progress))
             .route("/plans/{planId}/presence", web::get().to(plans::presence))
             .route("/plans/{planId}/events", web::get().to(events::list))
@@ -63,7 +72,11 @@ pub fn exclusion(req: &HttpRequest, user: &AuthUser) -> Option<Exclusion> {
 }
 
 /// The response to a mutation: its body, and `X-Plan-Seq` when it produced events.
-pub fn mutation_response<T, B: Serialize>(status: StatusCode, outcome: &Outcome<T>, body: Option<&B>) -> HttpResponse {
+pub fn mutation_response<T, B: Serialize>(
+    status: StatusCode,
+    outcome: &Outcome<T>,
+    body: Option<&B>,
+) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     if let Some(seq) = outcome.last_seq() {
         response.insert_header(("X-Plan-Seq", seq.to_string()));

@@ -12,19 +12,37 @@ use crate::realtime::messages::PlanParticipants;
 use crate::service::{self, plans::NewPlan, plans::PlanPatch};
 use crate::validate;
 
-pub async fn create(state: State, user: AuthUser, body: JsonBody<NewPlan>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: State,
+    user: AuthUser,
+    body: JsonBody<NewPlan>,
+) -> Result<HttpResponse, ApiError> {
     let actor = user.user().clone();
-    let outcome = service::commit(&state, None, move |c| service::plans::create(c, &actor, body.0)).await?;
-    Ok(mutation_response(StatusCode::CREATED, &outcome, Some(&outcome.value)))
+    let outcome = service::commit(&state, None, move |c| {
+        service::plans::create(c, &actor, body.0)
+    })
+    .await?;
+    Ok(mutation_response(
+        StatusCode::CREATED,
+        &outcome,
+        Some(&outcome.value),
+    ))
 }
 
 pub async fn list(state: State, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let uid = user.id().to_string();
-    let plans = state.db.read(move |c| service::plans::list(c, &uid)).await?;
+    let plans = state
+        .db
+        .read(move |c| service::plans::list(c, &uid))
+        .await?;
     Ok(HttpResponse::Ok().json(plans))
 }
 
-pub async fn get(state: State, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let uid = user.id().to_string();
@@ -51,10 +69,19 @@ pub async fn update(
         service::plans::update(c, &actor, &plan_id, body.0)
     })
     .await?;
-    Ok(mutation_response(StatusCode::OK, &outcome, Some(&outcome.value)))
+    Ok(mutation_response(
+        StatusCode::OK,
+        &outcome,
+        Some(&outcome.value),
+    ))
 }
 
-pub async fn delete(state: State, user: AuthUser, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: State,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let actor = user.user().clone();
@@ -62,11 +89,19 @@ pub async fn delete(state: State, user: AuthUser, req: HttpRequest, path: web::P
         service::plans::delete(c, &actor, &plan_id)
     })
     .await?;
-    Ok(mutation_response::<_, ()>(StatusCode::NO_CONTENT, &outcome, None))
+    Ok(mutation_response::<_, ()>(
+        StatusCode::NO_CONTENT,
+        &outcome,
+        None,
+    ))
 }
 
 /// `GET /api/plans/{planId}/presence`: who is in the plan's room on this server.
-pub async fn presence(state: State, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn presence(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let (uid, pid) = (user.id().to_string(), plan_id.clone());
@@ -76,7 +111,9 @@ pub async fn presence(state: State, user: AuthUser, path: web::Path<String>) -> 
         .await?;
     let participants = state
         .registry
-        .send(PlanParticipants { plan_id: plan_id.clone() })
+        .send(PlanParticipants {
+            plan_id: plan_id.clone(),
+        })
         .await
         .map_err(|e| ApiError::Internal(format!("registry: {e}")))?
         .map_err(|e| ApiError::Internal(format!("room: {e}")))?;

@@ -10,11 +10,18 @@ use crate::json::JsonBody;
 use crate::service::{self, tasks::NewTask, tasks::Reorder, tasks::TaskPatch};
 use crate::validate;
 
-pub async fn list(state: State, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let uid = user.id().to_string();
-    let tasks = state.db.read(move |c| service::tasks::list(c, &uid, &plan_id)).await?;
+    let tasks = state
+        .db
+        .read(move |c| service::tasks::list(c, &uid, &plan_id))
+        .await?;
     Ok(HttpResponse::Ok().json(tasks))
 }
 
@@ -32,13 +39,24 @@ pub async fn create(
         service::tasks::create(c, &actor, &plan_id, body.0)
     })
     .await?;
-    Ok(mutation_response(StatusCode::CREATED, &outcome, Some(&outcome.value)))
+    Ok(mutation_response(
+        StatusCode::CREATED,
+        &outcome,
+        Some(&outcome.value),
+    ))
 }
 
-pub async fn get(state: State, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
     let uid = user.id().to_string();
-    let task = state.db.read(move |c| service::tasks::get(c, &uid, &task_id)).await?;
+    let task = state
+        .db
+        .read(move |c| service::tasks::get(c, &uid, &task_id))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", task.version)))
         .json(task))
@@ -67,7 +85,10 @@ pub async fn update(
     let patch = body.0;
     let expected = match (if_match_version(&req)?, patch.version) {
         (Some(h), Some(b)) if h != b => {
-            return Err(ApiError::bad_field("version", "differs from the If-Match header"))
+            return Err(ApiError::bad_field(
+                "version",
+                "differs from the If-Match header",
+            ))
         }
         (h, b) => h.or(b),
     };
@@ -76,17 +97,30 @@ pub async fn update(
         service::tasks::update(c, &actor, &task_id, patch, expected)
     })
     .await?;
-    Ok(mutation_response(StatusCode::OK, &outcome, Some(&outcome.value)))
+    Ok(mutation_response(
+        StatusCode::OK,
+        &outcome,
+        Some(&outcome.value),
+    ))
 }
 
-pub async fn delete(state: State, user: AuthUser, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: State,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
     let actor = user.user().clone();
     let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
         service::tasks::delete(c, &actor, &task_id)
     })
     .await?;
-    Ok(mutation_response::<_, ()>(StatusCode::NO_CONTENT, &outcome, None))
+    Ok(mutation_response::<_, ()>(
+        StatusCode::NO_CONTENT,
+        &outcome,
+        None,
+    ))
 }
 
 pub async fn reorder(
@@ -103,10 +137,18 @@ pub async fn reorder(
         service::tasks::reorder(c, &actor, &plan_id, body.0)
     })
     .await?;
-    Ok(mutation_response(StatusCode::OK, &outcome, Some(&outcome.value)))
+    Ok(mutation_response(
+        StatusCode::OK,
+        &outcome,
+        Some(&outcome.value),
+    ))
 }
 
-pub async fn progress(state: State, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn progress(
+    state: State,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let uid = user.id().to_string();

@@ -8,7 +8,11 @@ use super::State;
 use crate::auth::{bearer_token, TokenError};
 use crate::realtime::session::{RejectedSession, WsSession};
 
-pub async fn connect(state: State, req: HttpRequest, stream: web::Payload) -> Result<HttpResponse, actix_web::Error> {
+pub async fn connect(
+    state: State,
+    req: HttpRequest,
+    stream: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
     let identity = match bearer_token(&req, true) {
         None => Err(TokenError::Missing),
         Some(token) => state.verifier.verify(&token),
@@ -34,4 +38,3 @@ pub async fn connect(state: State, req: HttpRequest, stream: web::Payload) -> Re
         .frame_size(max_frame)
         .start()
 }
-

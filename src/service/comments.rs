@@ -14,7 +14,12 @@ pub struct NewComment {
     pub body: String,
 }
 
-pub fn add(conn: &mut DbConnection, actor: &UserRef, task_id: &str, input: NewComment) -> Result<Outcome<Comment>, ApiError> {
+pub fn add(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    task_id: &str,
+    input: NewComment,
+) -> Result<Outcome<Comment>, ApiError> {
     validate::id("taskId", task_id)?;
     let body = validate::text("body", &input.body, validate::MAX_COMMENT)?;
     if body.trim().is_empty() {
@@ -34,11 +39,19 @@ pub fn add(conn: &mut DbConnection, actor: &UserRef, task_id: &str, input: NewCo
     };
     db::comments::insert(conn, &row)?;
     let comment = Comment::from(row);
-    events.emit(conn, "comment-added", &serde_json::json!({ "comment": comment }))?;
+    events.emit(
+        conn,
+        "comment-added",
+        &serde_json::json!({ "comment": comment }),
+    )?;
     Ok(events.finish(comment))
 }
 
-pub fn list(conn: &mut DbConnection, user_id: &str, task_id: &str) -> Result<Vec<Comment>, ApiError> {
+pub fn list(
+    conn: &mut DbConnection,
+    user_id: &str,
+    task_id: &str,
+) -> Result<Vec<Comment>, ApiError> {
     validate::id("taskId", task_id)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     db::members::require_role(conn, &plan_id, user_id, Role::Viewer).map_err(hide_plan)?;

@@ -18,7 +18,11 @@ pub struct MemberInput {
     pub name: Option<String>,
 }
 
-pub fn list(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Vec<Member>, ApiError> {
+pub fn list(
+    conn: &mut DbConnection,
+    user_id: &str,
+    plan_id: &str,
+) -> Result<Vec<Member>, ApiError> {
     db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
     db::members::list(conn, plan_id)
 }
@@ -26,7 +30,10 @@ pub fn list(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Vec
 /// Refuses a change that would leave the plan without an owner.
 fn keep_an_owner(conn: &mut DbConnection, plan_id: &str, current: &Member) -> Result<(), ApiError> {
     if current.role == Role::Owner && db::members::count_owners(conn, plan_id)? <= 1 {
-        return Err(ApiError::bad_field("userId", "a plan must keep at least one owner"));
+        return Err(ApiError::bad_field(
+            "userId",
+            "a plan must keep at least one owner",
+        ));
     }
     Ok(())
 }
@@ -65,14 +72,23 @@ pub fn put(
     Ok(events.finish(member))
 }
 
-pub fn remove(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, user_id: &str) -> Result<Outcome<()>, ApiError> {
+pub fn remove(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    plan_id: &str,
+    user_id: &str,
+) -> Result<Outcome<()>, ApiError> {
     validate::id("userId", user_id)?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
     let member = db::members::find(conn, plan_id, user_id)?
         .ok_or_else(|| ApiError::NotFound("member not found".into()))?;
     keep_an_owner(conn, plan_id, &member)?;
     db::members::delete(conn, plan_id, user_id)?;
-    events.emit(conn, "member-removed", &serde_json::json!({ "member": member }))?;
+    events.emit(
+        conn,
+        "member-removed",
+        &serde_json::json!({ "member": member }),
+    )?;
     let mut outcome = events.finish(());
     outcome.room = RoomEffect::Evict {
         user_id: user_id.to_string(),

@@ -34,7 +34,9 @@ pub struct PersonalNotice {
 pub enum RoomEffect {
     None,
     /// The user lost access: their connections leave the room at once.
-    Evict { user_id: String },
+    Evict {
+        user_id: String,
+    },
     /// The plan is gone: deliver the last event, then close the room.
     Close,
 }
@@ -92,7 +94,12 @@ impl<'a> EventWriter<'a> {
         })
     }
 
-    pub fn emit<D: Serialize>(&mut self, conn: &mut DbConnection, event_type: &str, data: &D) -> Result<(), ApiError> {
+    pub fn emit<D: Serialize>(
+        &mut self,
+        conn: &mut DbConnection,
+        event_type: &str,
+        data: &D,
+    ) -> Result<(), ApiError> {
         let event = events::append(conn, self.plan_id, self.actor, event_type, data)?;
         self.events.push(event);
         Ok(())
@@ -111,7 +118,11 @@ impl<'a> EventWriter<'a> {
 
 /// Runs a mutation in one transaction and, right after the commit, hands its events to
 /// the plan's room and its notices to their users.
-pub async fn commit<T, F>(state: &AppState, exclude: Option<Exclusion>, f: F) -> Result<Outcome<T>, ApiError>
+pub async fn commit<T, F>(
+    state: &AppState,
+    exclude: Option<Exclusion>,
+    f: F,
+) -> Result<Outcome<T>, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<Outcome<T>, ApiError> + Send + 'static,
     T: Send + 'static,
@@ -141,7 +152,11 @@ fn publish<T>(registry: &Addr<Registry>, outcome: &Outcome<T>, exclude: Option<E
                     .map(|e| (e.seq, e.payload.clone().into()))
                     .collect(),
                 exclude: exclude.clone(),
-                after: if close { AfterPublish::CloseRoom } else { AfterPublish::Nothing },
+                after: if close {
+                    AfterPublish::CloseRoom
+                } else {
+                    AfterPublish::Nothing
+                },
             },
         });
     }

@@ -37,7 +37,11 @@ pub struct PlanSnapshot {
     pub seq: i64,
 }
 
-pub fn create(conn: &mut DbConnection, actor: &UserRef, input: NewPlan) -> Result<Outcome<Plan>, ApiError> {
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    input: NewPlan,
+) -> Result<Outcome<Plan>, ApiError> {
     let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
     let description = input
         .description
@@ -61,10 +65,17 @@ pub fn create(conn: &mut DbConnection, actor: &UserRef, input: NewPlan) -> Resul
 }
 
 pub fn list(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Plan>, ApiError> {
-    Ok(db::plans::list_for_user(conn, user_id)?.into_iter().map(Plan::from).collect())
+    Ok(db::plans::list_for_user(conn, user_id)?
+        .into_iter()
+        .map(Plan::from)
+        .collect())
 }
 
-pub fn snapshot(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<PlanSnapshot, ApiError> {
+pub fn snapshot(
+    conn: &mut DbConnection,
+    user_id: &str,
+    plan_id: &str,
+) -> Result<PlanSnapshot, ApiError> {
     db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
     let row = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
     Ok(PlanSnapshot {
@@ -75,14 +86,22 @@ pub fn snapshot(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result
     })
 }
 
-pub fn update(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, patch: PlanPatch) -> Result<Outcome<Plan>, ApiError> {
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    plan_id: &str,
+    patch: PlanPatch,
+) -> Result<Outcome<Plan>, ApiError> {
     let title = patch
         .title
         .map(|t| validate::title("title", &t, validate::MAX_TITLE))
         .transpose()?;
     let description = patch
         .description
-        .map(|d| d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION)).transpose())
+        .map(|d| {
+            d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
+                .transpose()
+        })
         .transpose()?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
     let current = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
@@ -91,14 +110,27 @@ pub fn update(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, patch: Pl
     if new_title == current.title && new_description == current.description {
         return Ok(Outcome::quiet(plan_id, Plan::from(current)));
     }
-    let plan = Plan::from(db::plans::update(conn, plan_id, &new_title, new_description.as_deref())?);
+    let plan = Plan::from(db::plans::update(
+        conn,
+        plan_id,
+        &new_title,
+        new_description.as_deref(),
+    )?);
     events.emit(conn, "plan-updated", &serde_json::json!({ "plan": plan }))?;
     Ok(events.finish(plan))
 }
 
-pub fn delete(conn: &mut DbConnection, actor: &UserRef, plan_id: &str) -> Result<Outcome<()>, ApiError> {
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    plan_id: &str,
+) -> Result<Outcome<()>, ApiError> {
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
-    events.emit(conn, "plan-deleted", &serde_json::json!({ "planId": plan_id }))?;
+    events.emit(
+        conn,
+        "plan-deleted",
+        &serde_json::json!({ "planId": plan_id }),
+    )?;
     // The plan row stays (deleted_at set) so its event log does too; members go, so
     // nobody can see or join it any more.
     db::tasks::delete_all(conn, plan_id)?;

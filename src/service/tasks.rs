@@ -61,13 +61,19 @@ fn parse_due(value: &str) -> Result<chrono::NaiveDateTime, ApiError> {
 fn check_assignee(conn: &mut DbConnection, plan_id: &str, assignee: &str) -> Result<(), ApiError> {
     validate::id("assigneeId", assignee)?;
     if db::members::role_of(conn, plan_id, assignee)?.is_none() {
-        return Err(ApiError::bad_field("assigneeId", "is not a member of the plan"));
+        return Err(ApiError::bad_field(
+            "assigneeId",
+            "is not a member of the plan",
+        ));
     }
     Ok(())
 }
 
 fn progress(conn: &mut DbConnection, plan_id: &str) -> Result<Progress, ApiError> {
-    Ok(Progress::from_counts(plan_id, db::tasks::status_counts(conn, plan_id)?))
+    Ok(Progress::from_counts(
+        plan_id,
+        db::tasks::status_counts(conn, plan_id)?,
+    ))
 }
 
 fn assigned_notice(task: &Task, actor: &UserRef) -> Option<PersonalNotice> {
@@ -83,7 +89,12 @@ fn assigned_notice(task: &Task, actor: &UserRef) -> Option<PersonalNotice> {
     })
 }
 
-pub fn create(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, input: NewTask) -> Result<Outcome<Task>, ApiError> {
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    plan_id: &str,
+    input: NewTask,
+) -> Result<Outcome<Task>, ApiError> {
     let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
     let description = input
         .description
@@ -131,13 +142,22 @@ pub fn list(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Vec
     db::tasks::list(conn, plan_id)
 }
 
-pub fn plan_progress(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Progress, ApiError> {
+pub fn plan_progress(
+    conn: &mut DbConnection,
+    user_id: &str,
+    plan_id: &str,
+) -> Result<Progress, ApiError> {
     db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
     progress(conn, plan_id)
 }
 
 /// Records `field: {from, to}` when the value changed.
-fn note_change<T: Serialize + PartialEq>(changes: &mut Map<String, Value>, field: &str, from: &T, to: &T) {
+fn note_change<T: Serialize + PartialEq>(
+    changes: &mut Map<String, Value>,
+    field: &str,
+    from: &T,
+    to: &T,
+) {
     if from != to {
         changes.insert(field.to_string(), json!({ "from": from, "to": to }));
     }
@@ -157,7 +177,10 @@ pub fn update(
         .transpose()?;
     let description = patch
         .description
-        .map(|d| d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION)).transpose())
+        .map(|d| {
+            d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
+                .transpose()
+        })
         .transpose()?;
     let due_at = patch
         .due_at
@@ -193,9 +216,19 @@ pub fn update(
     }
     let mut changes = Map::new();
     note_change(&mut changes, "title", &before.title, &after.title);
-    note_change(&mut changes, "description", &before.description, &after.description);
+    note_change(
+        &mut changes,
+        "description",
+        &before.description,
+        &after.description,
+    );
     note_change(&mut changes, "status", &before.status, &after.status);
-    note_change(&mut changes, "assigneeId", &before.assignee_id, &after.assignee_id);
+    note_change(
+        &mut changes,
+        "assigneeId",
+        &before.assignee_id,
+        &after.assignee_id,
+    );
     note_change(
         &mut changes,
         "dueAt",
@@ -208,7 +241,11 @@ pub fn update(
     after.version += 1;
     after.updated_at = now();
     db::tasks::save(conn, &after)?;
-    events.emit(conn, "task-updated", &json!({ "task": after, "changes": changes }))?;
+    events.emit(
+        conn,
+        "task-updated",
+        &json!({ "task": after, "changes": changes }),
+    )?;
     if before.status != after.status {
         let progress = progress(conn, &plan_id)?;
         events.emit(conn, "progress-updated", &progress)?;
@@ -223,7 +260,11 @@ pub fn update(
     Ok(outcome)
 }
 
-pub fn delete(conn: &mut DbConnection, actor: &UserRef, task_id: &str) -> Result<Outcome<()>, ApiError> {
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    task_id: &str,
+) -> Result<Outcome<()>, ApiError> {
     validate::id("taskId", task_id)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
@@ -235,7 +276,12 @@ pub fn delete(conn: &mut DbConnection, actor: &UserRef, task_id: &str) -> Result
     Ok(events.finish(()))
 }
 
-pub fn reorder(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, input: Reorder) -> Result<Outcome<Reorder>, ApiError> {
+pub fn reorder(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    plan_id: &str,
+    input: Reorder,
+) -> Result<Outcome<Reorder>, ApiError> {
     for id in &input.task_ids {
         validate::id("taskIds", id)?;
     }
@@ -246,7 +292,10 @@ pub fn reorder(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, input: R
     if wanted.len() != input.task_ids.len() || wanted != have {
         return Err(ApiError::bad_field(
             "taskIds",
-            &format!("must list each of the plan's {} tasks exactly once", current.len()),
+            &format!(
+                "must list each of the plan's {} tasks exactly once",
+                current.len()
+            ),
         ));
     }
     if current == input.task_ids {
@@ -257,6 +306,10 @@ pub fn reorder(conn: &mut DbConnection, actor: &UserRef, plan_id: &str, input: R
     for (position, id) in input.task_ids.iter().enumerate() {
         db::tasks::set_position(conn, id, position as i64)?;
     }
-    events.emit(conn, "task-reordered", &json!({ "taskIds": input.task_ids }))?;
+    events.emit(
+        conn,
+        "task-reordered",
+        &json!({ "taskIds": input.task_ids }),
+    )?;
     Ok(events.finish(input))
 }

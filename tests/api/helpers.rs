@@ -3,7 +3,7 @@
 //! `LIVEPLAN_TEST_DATABASE_URL` is set), and talks to it with a real HTTP client and a
 //! real WebSocket client (awc).
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -46,7 +46,9 @@ impl TestDatabase {
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)
                     .expect("create the test database");
-                let (prefix, _) = admin_url.rsplit_once('/').expect("URL with a database name");
+                let (prefix, _) = admin_url
+                    .rsplit_once('/')
+                    .expect("URL with a database name");
                 let url = format!("{prefix}/{name}");
                 (TestDatabase::Postgres { admin_url, name }, url)
             }
@@ -64,7 +66,8 @@ impl Drop for TestDatabase {
         if let TestDatabase::Postgres { admin_url, name } = self {
             use diesel::{Connection, PgConnection, RunQueryDsl};
             if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
             }
         }
     }
@@ -120,15 +123,28 @@ pub struct Answer {
 
 impl TestApp {
     pub fn token(&self, user: &str) -> String {
-        self.issuer.mint(user, &display_name(user), None, 3600).expect("mint")
+        self.issuer
+            .mint(user, &display_name(user), None, 3600)
+            .expect("mint")
     }
 
     pub fn token_with_ttl(&self, user: &str, ttl_secs: i64) -> String {
-        self.issuer.mint(user, &display_name(user), None, ttl_secs).expect("mint")
+        self.issuer
+            .mint(user, &display_name(user), None, ttl_secs)
+            .expect("mint")
     }
 
-    pub async fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
-        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish();
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = client.request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
@@ -143,7 +159,11 @@ impl TestApp {
         }
         .expect("request sent");
         let bytes = resp.body().limit(64 * 1024 * 1024).await.expect("body");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("JSON body")
+        };
         let plan_seq = resp
             .headers()
             .get("x-plan-seq")
@@ -162,15 +182,18 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.request("POST", path, Some(token), Some(body), &[]).await
+        self.request("POST", path, Some(token), Some(body), &[])
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.request("PATCH", path, Some(token), Some(body), &[]).await
+        self.request("PATCH", path, Some(token), Some(body), &[])
+            .await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.request("PUT", path, Some(token), Some(body), &[]).await
+        self.request("PUT", path, Some(token), Some(body), &[])
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Answer {
@@ -179,20 +202,32 @@ impl TestApp {
 
     /// Creates a plan owned by `owner`; returns its id.
     pub async fn create_plan(&self, owner: &str, title: &str) -> String {
-        let a = self.post("/api/plans", &self.token(owner), json!({ "title": title })).await;
+        let a = self
+            .post("/api/plans", &self.token(owner), json!({ "title": title }))
+            .await;
         assert_eq!(a.status, 201, "{:?}", a.body);
         a.body["id"].as_str().expect("plan id").to_string()
     }
 
     pub async fn add_member(&self, plan: &str, owner: &str, user: &str, role: &str) {
         let a = self
-            .put(&format!("/api/plans/{plan}/members/{user}"), &self.token(owner), json!({ "role": role, "name": display_name(user) }))
+            .put(
+                &format!("/api/plans/{plan}/members/{user}"),
+                &self.token(owner),
+                json!({ "role": role, "name": display_name(user) }),
+            )
             .await;
         assert_eq!(a.status, 200, "{:?}", a.body);
     }
 
     pub async fn create_task(&self, plan: &str, user: &str, title: &str) -> Value {
-        let a = self.post(&format!("/api/plans/{plan}/tasks"), &self.token(user), json!({ "title": title })).await;
+        let a = self
+            .post(
+                &format!("/api/plans/{plan}/tasks"),
+                &self.token(user),
+                json!({ "title": title }),
+            )
+            .await;
         assert_eq!(a.status, 201, "{:?}", a.body);
         a.body
     }
@@ -202,7 +237,11 @@ impl TestApp {
     }
 
     pub async fn registry_stats(&self) -> RegistryStats {
-        self.state.registry.send(GetRegistryStats).await.expect("registry answers")
+        self.state
+            .registry
+            .send(GetRegistryStats)
+            .await
+            .expect("registry answers")
     }
 }
 
@@ -242,7 +281,10 @@ impl WsClient {
         assert_eq!(connected["type"], "connected", "{connected}");
         WsClient {
             socket,
-            connection_id: connected["connectionId"].as_str().expect("connectionId").to_string(),
+            connection_id: connected["connectionId"]
+                .as_str()
+                .expect("connectionId")
+                .to_string(),
             connected,
         }
     }
@@ -262,7 +304,10 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, value: Value) {
-        self.socket.send(Message::Text(value.to_string().into())).await.expect("send");
+        self.socket
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .expect("send");
     }
 
     pub async fn send_raw(&mut self, message: Message) {
@@ -304,7 +349,12 @@ impl WsClient {
 
     /// Asserts nothing arrives for `ms` milliseconds.
     pub async fn expect_silence(&mut self, ms: u64) {
-        if let Ok(frame) = timeout(Duration::from_millis(ms), next_frame_untimed(&mut self.socket)).await {
+        if let Ok(frame) = timeout(
+            Duration::from_millis(ms),
+            next_frame_untimed(&mut self.socket),
+        )
+        .await
+        {
             panic!("expected silence, got {frame:?}");
         }
     }
@@ -321,12 +371,17 @@ impl WsClient {
     }
 
     pub async fn close(mut self) {
-        let _ = self.socket.send(Message::Close(Some(CloseCode::Normal.into()))).await;
+        let _ = self
+            .socket
+            .send(Message::Close(Some(CloseCode::Normal.into())))
+            .await;
     }
 }
 
 async fn next_frame(socket: &mut Socket) -> Received {
-    timeout(WAIT, next_frame_untimed(socket)).await.expect("a frame within the wait")
+    timeout(WAIT, next_frame_untimed(socket))
+        .await
+        .expect("a frame within the wait")
 }
 
 async fn next_frame_untimed(socket: &mut Socket) -> Received {
@@ -335,13 +390,18 @@ async fn next_frame_untimed(socket: &mut Socket) -> Received {
             None => return Received::Ended,
             Some(Err(e)) => panic!("websocket error: {e}"),
             Some(Ok(Frame::Text(bytes))) => {
-                return Received::Json(serde_json::from_slice(&bytes).expect("server frames are JSON"))
+                return Received::Json(
+                    serde_json::from_slice(&bytes).expect("server frames are JSON"),
+                )
             }
             Some(Ok(Frame::Ping(p))) => {
                 let _ = socket.send(Message::Pong(p)).await;
             }
             Some(Ok(Frame::Close(reason))) => {
-                return Received::Close(reason.as_ref().map(|r| r.code.into()), reason.and_then(|r| r.description).unwrap_or_default())
+                return Received::Close(
+                    reason.as_ref().map(|r| r.code.into()),
+                    reason.and_then(|r| r.description).unwrap_or_default(),
+                )
             }
             Some(Ok(_)) => {}
         }

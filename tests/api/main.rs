@@ -1,6 +1,9 @@
 //! One integration test binary: the real server, a real HTTP client, a real WebSocket
 //! client. Each test gets its own server and database.
 
+// A failed unwrap in a test is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod auth;
