@@ -7,8 +7,14 @@ use crate::helpers::*;
 
 fn token_signed_with(secret: &str, exp_offset: i64) -> String {
     let now = chrono::Utc::now().timestamp();
-    let claims = json!({ "sub": "mallory", "name": "Mallory", "exp": now + exp_offset, "iat": now });
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    let claims =
+        json!({ "sub": "mallory", "name": "Mallory", "exp": now + exp_offset, "iat": now });
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 /// Missing, expired (past the 5 s leeway), signed with another key.
@@ -17,7 +23,13 @@ fn bad_tokens(app: &TestApp) -> Vec<(&'static str, Option<String>)> {
     vec![
         ("missing", None),
         ("expired", Some(token_signed_with(SECRET, -600))),
-        ("wrong key", Some(token_signed_with("another-secret-that-is-also-long-enough!!", 600))),
+        (
+            "wrong key",
+            Some(token_signed_with(
+                "another-secret-that-is-also-long-enough!!",
+                600,
+            )),
+        ),
         ("garbage", Some("not.a.jwt".to_string())),
     ]
 }
@@ -26,7 +38,9 @@ fn bad_tokens(app: &TestApp) -> Vec<(&'static str, Option<String>)> {
 async fn rest_answers_401_with_the_error_shape_for_missing_expired_and_foreign_tokens() {
     let app = spawn_app().await;
     for (what, token) in bad_tokens(&app) {
-        let a = app.request("GET", "/api/plans", token.as_deref(), None, &[]).await;
+        let a = app
+            .request("GET", "/api/plans", token.as_deref(), None, &[])
+            .await;
         assert_eq!(a.status, 401, "{what}");
         assert_eq!(a.body["error"]["code"], "unauthorized", "{what}");
         assert!(a.body["error"]["message"].is_string(), "{what}");
@@ -57,7 +71,11 @@ async fn websocket_closes_4401_as_the_first_and_only_frame_for_bad_tokens() {
             panic!("{what}: expected a close frame, got {client_frames:?}");
         };
         assert_eq!(u16::from(reason.code), 4401, "{what}");
-        let expected = if what == "expired" { "token expired" } else { "unauthorized" };
+        let expected = if what == "expired" {
+            "token expired"
+        } else {
+            "unauthorized"
+        };
         assert_eq!(reason.description.as_deref(), Some(expected), "{what}");
     }
 }
@@ -65,7 +83,9 @@ async fn websocket_closes_4401_as_the_first_and_only_frame_for_bad_tokens() {
 #[actix_web::test]
 async fn the_authorization_header_works_for_websocket_too() {
     let app = spawn_app().await;
-    let client = awc::Client::builder().max_http_version(awc::http::Version::HTTP_11).finish();
+    let client = awc::Client::builder()
+        .max_http_version(awc::http::Version::HTTP_11)
+        .finish();
     let (_, mut socket) = client
         .ws(format!("ws://127.0.0.1:{}/ws", app.port))
         .bearer_auth(app.token("ada"))
@@ -73,8 +93,14 @@ async fn the_authorization_header_works_for_websocket_too() {
         .await
         .unwrap();
     use futures_util::StreamExt;
-    let frame = actix_web::rt::time::timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap();
-    let awc::ws::Frame::Text(bytes) = frame else { panic!("{frame:?}") };
+    let frame = actix_web::rt::time::timeout(WAIT, socket.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let awc::ws::Frame::Text(bytes) = frame else {
+        panic!("{frame:?}")
+    };
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(v["type"], "connected");
     assert_eq!(v["user"], json!({ "id": "ada", "name": "Ada" }));
@@ -90,21 +116,26 @@ async fn connected_carries_the_connection_id_user_heartbeat_and_server_time() {
     assert_eq!(c["user"], json!({ "id": "ada", "name": "Ada" }));
     assert_eq!(c["heartbeatMs"], 12000);
     let t = c["serverTime"].as_str().unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok() && t.ends_with('Z'), "{t}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(t).is_ok() && t.ends_with('Z'),
+        "{t}"
+    );
 }
 
 #[actix_web::test]
 async fn refresh_token_extends_a_live_connection_and_refuses_another_user() {
     let app = spawn_app_with(|a| a.auth.jwt_leeway_secs = Some("0".into())).await;
     let mut ws = WsClient::connect(&app.base, &app.token_with_ttl("ada", 2)).await;
-    ws.send(json!({ "type": "refresh-token", "token": app.token("bob"), "requestId": "r1" })).await;
+    ws.send(json!({ "type": "refresh-token", "token": app.token("bob"), "requestId": "r1" }))
+        .await;
     let refused = ws.next_json().await;
     assert_eq!(refused["type"], "error");
     assert_eq!(refused["code"], "unauthorized");
     assert_eq!(refused["requestId"], "r1");
 
     // Without a refresh the connection would close 4401 after ~2 s; with one it lives on.
-    ws.send(json!({ "type": "refresh-token", "token": app.token("ada"), "requestId": "r2" })).await;
+    ws.send(json!({ "type": "refresh-token", "token": app.token("ada"), "requestId": "r2" }))
+        .await;
     let ok = ws.next_json().await;
     assert_eq!(ok["type"], "token-refreshed");
     assert_eq!(ok["requestId"], "r2");
@@ -121,4 +152,44 @@ async fn a_live_connection_is_closed_4401_when_its_token_expires() {
     let (code, reason) = ws.expect_close().await;
     assert_eq!(code, Some(4401));
     assert_eq!(reason, "token expired");
+}
+
+#[actix_web::test]
+async fn dev_mode_tokens_survive_a_restart_because_the_secret_is_stored() {
+    let first = spawn_app_with(|a| a.auth.jwt_secret = None).await;
+    let minted = first
+        .request(
+            "POST",
+            "/api/dev/token",
+            None,
+            Some(json!({ "userId": "ada", "name": "Ada" })),
+            &[],
+        )
+        .await;
+    assert_eq!(minted.status, 200, "{:?}", minted.body);
+    assert_eq!(minted.body["user"], json!({ "id": "ada", "name": "Ada" }));
+    let token = minted.body["token"].as_str().unwrap().to_string();
+    let second = spawn_second_app(&first, |a| a.auth.jwt_secret = None).await;
+    assert_eq!(second.get("/api/plans", &token).await.status, 200);
+    // The test secret is not the dev secret.
+    assert_eq!(
+        second.get("/api/plans", &first.token("ada")).await.status,
+        401
+    );
+}
+
+#[actix_web::test]
+async fn the_dev_token_route_does_not_exist_when_a_key_is_configured() {
+    let app = spawn_app().await;
+    let a = app
+        .request(
+            "POST",
+            "/api/dev/token",
+            None,
+            Some(json!({ "name": "Ada" })),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, 404);
+    assert_eq!(a.body["error"]["code"], "not_found");
 }

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 fn is_time(v: &Value) -> bool {
-    v.as_str().is_some_and(|t| t.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(t).is_ok())
+    v.as_str()
+        .is_some_and(|t| t.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(t).is_ok())
 }
 
 /// Checks the envelope of a plan event and returns its data.
@@ -13,15 +14,36 @@ fn event(v: &Value, kind: &str, plan: &str, seq: i64, actor: &str) -> Value {
     assert_eq!(v["type"], kind, "{v}");
     assert_eq!(v["planId"], plan, "{v}");
     assert_eq!(v["seq"], seq, "{v}");
-    assert_eq!(v["actor"], json!({ "id": actor, "name": display_name(actor) }), "{v}");
+    assert_eq!(
+        v["actor"],
+        json!({ "id": actor, "name": display_name(actor) }),
+        "{v}"
+    );
     assert!(is_time(&v["timestamp"]), "{v}");
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 6, "exactly type, planId, seq, data, actor, timestamp: {v}");
+    assert_eq!(
+        keys.len(),
+        6,
+        "exactly type, planId, seq, data, actor, timestamp: {v}"
+    );
     v["data"].clone()
 }
 
 fn assert_task_shape(t: &Value) {
-    for key in ["id", "planId", "title", "description", "status", "assigneeId", "dueAt", "position", "version", "createdBy", "createdAt", "updatedAt"] {
+    for key in [
+        "id",
+        "planId",
+        "title",
+        "description",
+        "status",
+        "assigneeId",
+        "dueAt",
+        "position",
+        "version",
+        "createdBy",
+        "createdAt",
+        "updatedAt",
+    ] {
         assert!(t.get(key).is_some(), "task lacks {key}: {t}");
     }
     assert_eq!(t.as_object().unwrap().len(), 12, "{t}");
@@ -40,14 +62,21 @@ async fn every_plan_event_reaches_another_member_with_its_full_shape() {
     // seq 2: member-added carol (viewer); 3: member-updated carol -> editor
     app.add_member(&plan, "ada", "carol", "viewer").await;
     let d = event(&bob.next_json().await, "member-added", &plan, 2, "ada");
-    assert_eq!(d, json!({ "member": { "planId": plan, "userId": "carol", "name": "Carol", "role": "viewer" } }));
+    assert_eq!(
+        d,
+        json!({ "member": { "planId": plan, "userId": "carol", "name": "Carol", "role": "viewer" } })
+    );
     app.add_member(&plan, "ada", "carol", "editor").await;
     let d = event(&bob.next_json().await, "member-updated", &plan, 3, "ada");
     assert_eq!(d["member"]["role"], "editor");
 
     // 4, 5: task-created + progress-updated
     let created = app
-        .post(&format!("/api/plans/{plan}/tasks"), &ada, json!({ "title": "Write docs", "dueAt": "2030-01-02T03:04:05Z" }))
+        .post(
+            &format!("/api/plans/{plan}/tasks"),
+            &ada,
+            json!({ "title": "Write docs", "dueAt": "2030-01-02T03:04:05Z" }),
+        )
         .await;
     assert_eq!(created.status, 201);
     let task_id = created.body["id"].as_str().unwrap().to_string();
@@ -56,11 +85,18 @@ async fn every_plan_event_reaches_another_member_with_its_full_shape() {
     assert_eq!(d["task"], created.body);
     assert_eq!(d["task"]["dueAt"], "2030-01-02T03:04:05.000Z");
     let d = event(&bob.next_json().await, "progress-updated", &plan, 5, "ada");
-    assert_eq!(d, json!({ "planId": plan, "total": 1, "done": 0, "percent": 0, "byStatus": { "todo": 1, "in_progress": 0, "done": 0 } }));
+    assert_eq!(
+        d,
+        json!({ "planId": plan, "total": 1, "done": 0, "percent": 0, "byStatus": { "todo": 1, "in_progress": 0, "done": 0 } })
+    );
 
     // 6, 7: task-updated with changes (+ progress-updated, status changed)
     let patched = app
-        .patch(&format!("/api/tasks/{task_id}"), &ada, json!({ "title": "Write the docs", "status": "done" }))
+        .patch(
+            &format!("/api/tasks/{task_id}"),
+            &ada,
+            json!({ "title": "Write the docs", "status": "done" }),
+        )
         .await;
     assert_eq!(patched.status, 200);
     let d = event(&bob.next_json().await, "task-updated", &plan, 6, "ada");
@@ -78,13 +114,25 @@ async fn every_plan_event_reaches_another_member_with_its_full_shape() {
     event(&bob.next_json().await, "task-created", &plan, 8, "ada");
     event(&bob.next_json().await, "progress-updated", &plan, 9, "ada");
     let order = json!([second["id"], task_id]);
-    let r = app.post(&format!("/api/plans/{plan}/tasks/reorder"), &ada, json!({ "taskIds": order })).await;
+    let r = app
+        .post(
+            &format!("/api/plans/{plan}/tasks/reorder"),
+            &ada,
+            json!({ "taskIds": order }),
+        )
+        .await;
     assert_eq!(r.status, 200);
     let d = event(&bob.next_json().await, "task-reordered", &plan, 10, "ada");
     assert_eq!(d, json!({ "taskIds": order }));
 
     // 11: comment-added
-    let c = app.post(&format!("/api/tasks/{task_id}/comments"), &ada, json!({ "body": "Looks good" })).await;
+    let c = app
+        .post(
+            &format!("/api/tasks/{task_id}/comments"),
+            &ada,
+            json!({ "body": "Looks good" }),
+        )
+        .await;
     assert_eq!(c.status, 201);
     let d = event(&bob.next_json().await, "comment-added", &plan, 11, "ada");
     assert_eq!(d, json!({ "comment": c.body }));
@@ -93,27 +141,52 @@ async fn every_plan_event_reaches_another_member_with_its_full_shape() {
     }
 
     // 12, 13: task-deleted + progress-updated
-    assert_eq!(app.delete(&format!("/api/tasks/{task_id}"), &ada).await.status, 204);
+    assert_eq!(
+        app.delete(&format!("/api/tasks/{task_id}"), &ada)
+            .await
+            .status,
+        204
+    );
     let d = event(&bob.next_json().await, "task-deleted", &plan, 12, "ada");
     assert_eq!(d, json!({ "taskId": task_id }));
     event(&bob.next_json().await, "progress-updated", &plan, 13, "ada");
 
     // 14: plan-updated
-    let p = app.patch(&format!("/api/plans/{plan}"), &ada, json!({ "title": "Launch v2" })).await;
+    let p = app
+        .patch(
+            &format!("/api/plans/{plan}"),
+            &ada,
+            json!({ "title": "Launch v2" }),
+        )
+        .await;
     assert_eq!(p.status, 200);
     let d = event(&bob.next_json().await, "plan-updated", &plan, 14, "ada");
     assert_eq!(d, json!({ "plan": p.body }));
 
     // 15: member-removed (carol; bob stays)
-    assert_eq!(app.delete(&format!("/api/plans/{plan}/members/carol"), &ada).await.status, 204);
+    assert_eq!(
+        app.delete(&format!("/api/plans/{plan}/members/carol"), &ada)
+            .await
+            .status,
+        204
+    );
     let d = event(&bob.next_json().await, "member-removed", &plan, 15, "ada");
-    assert_eq!(d, json!({ "member": { "planId": plan, "userId": "carol", "name": "Carol", "role": "editor" } }));
+    assert_eq!(
+        d,
+        json!({ "member": { "planId": plan, "userId": "carol", "name": "Carol", "role": "editor" } })
+    );
 
     // 16: plan-deleted, then removed-from-plan and the room closes
-    assert_eq!(app.delete(&format!("/api/plans/{plan}"), &ada).await.status, 204);
+    assert_eq!(
+        app.delete(&format!("/api/plans/{plan}"), &ada).await.status,
+        204
+    );
     let d = event(&bob.next_json().await, "plan-deleted", &plan, 16, "ada");
     assert_eq!(d, json!({ "planId": plan }));
-    assert_eq!(bob.next_json().await, json!({ "type": "removed-from-plan", "planId": plan }));
+    assert_eq!(
+        bob.next_json().await,
+        json!({ "type": "removed-from-plan", "planId": plan })
+    );
     bob.expect_silence(200).await;
     // The stored log matches what was delivered, seq 1..16.
     let stats = app.registry_stats().await;
@@ -129,7 +202,11 @@ async fn task_assigned_reaches_every_connection_of_the_assignee_even_outside_the
     let mut bob_tab2 = app.ws("bob").await; // joined no room at all
     bob_tab1.join(&plan, None).await;
     let a = app
-        .post(&format!("/api/plans/{plan}/tasks"), &app.token("ada"), json!({ "title": "Review", "assigneeId": "bob" }))
+        .post(
+            &format!("/api/plans/{plan}/tasks"),
+            &app.token("ada"),
+            json!({ "title": "Review", "assigneeId": "bob" }),
+        )
         .await;
     assert_eq!(a.status, 201);
     let expected = json!({ "type": "task-assigned", "planId": plan, "task": a.body, "actor": { "id": "ada", "name": "Ada" } });
@@ -137,7 +214,12 @@ async fn task_assigned_reaches_every_connection_of_the_assignee_even_outside_the
     assert_eq!(bob_tab1.expect_type("task-assigned").await, expected);
     // Reassigning to nobody sends nothing personal.
     let task_id = a.body["id"].as_str().unwrap();
-    app.patch(&format!("/api/tasks/{task_id}"), &app.token("ada"), json!({ "assigneeId": null })).await;
+    app.patch(
+        &format!("/api/tasks/{task_id}"),
+        &app.token("ada"),
+        json!({ "assigneeId": null }),
+    )
+    .await;
     bob_tab2.expect_silence(300).await;
 }
 
@@ -151,7 +233,8 @@ async fn typing_is_relayed_to_the_others_with_the_user_and_not_echoed() {
     ada.join(&plan, None).await;
     bob.join(&plan, None).await;
     ada.expect_type("user-joined").await;
-    ada.send(json!({ "type": "typing", "planId": plan, "taskId": "t-1", "isTyping": true })).await;
+    ada.send(json!({ "type": "typing", "planId": plan, "taskId": "t-1", "isTyping": true }))
+        .await;
     assert_eq!(
         bob.next_json().await,
         json!({ "type": "typing", "planId": plan, "taskId": "t-1", "user": { "id": "ada", "name": "Ada" }, "isTyping": true })

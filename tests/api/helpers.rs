@@ -26,13 +26,19 @@ pub struct TestApp {
     pub port: u16,
     pub state: actix_web::web::Data<liveplan::state::AppState>,
     issuer: TokenIssuer,
+    pub database_url: String,
     _db: TestDatabase,
 }
 
 /// A database that lives as long as the test.
 pub enum TestDatabase {
     Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Owned by another `TestApp`.
+    Shared,
 }
 
 impl TestDatabase {
@@ -93,10 +99,23 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
-    let _ = env_logger::builder().is_test(true).try_init();
     let (db, url) = TestDatabase::create();
+    spawn_app_on(db, url, configure).await
+}
+
+/// A second server on the database of `first` (as after a restart, or a second instance).
+pub async fn spawn_second_app(first: &TestApp, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    spawn_app_on(TestDatabase::Shared, first.database_url.clone(), configure).await
+}
+
+async fn spawn_app_on(
+    db: TestDatabase,
+    url: String,
+    configure: impl FnOnce(&mut ServeArgs),
+) -> TestApp {
+    let _ = env_logger::builder().is_test(true).try_init();
     let mut args = test_args();
-    args.database_url = Some(url);
+    args.database_url = Some(url.clone());
     configure(&mut args);
     let settings = Settings::from_args(&args).expect("valid test settings");
     let app = Application::build(settings).await.expect("app builds");
@@ -108,6 +127,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
         port,
         state,
         issuer: TokenIssuer::new(SECRET.as_bytes(), None, None),
+        database_url: url,
         _db: db,
     }
 }

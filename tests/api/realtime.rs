@@ -91,19 +91,31 @@ async fn presence_counts_users_not_tabs() {
     );
     let mut ada2 = app.ws("ada").await;
     let joined = ada2.join(&plan, None).await;
-    let ada_entry: Vec<&Value> = joined["participants"].as_array().unwrap().iter().filter(|p| p["userId"] == "ada").collect();
-    assert_eq!(ada_entry, vec![&json!({ "userId": "ada", "name": "Ada", "status": "online", "connections": 2 })]);
+    let ada_entry: Vec<&Value> = joined["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["userId"] == "ada")
+        .collect();
+    assert_eq!(
+        ada_entry,
+        vec![&json!({ "userId": "ada", "name": "Ada", "status": "online", "connections": 2 })]
+    );
     bob.expect_silence(200).await; // no second user-joined for the second tab
 
-    let presence = app.get(&format!("/api/plans/{plan}/presence"), &app.token("bob")).await;
+    let presence = app
+        .get(&format!("/api/plans/{plan}/presence"), &app.token("bob"))
+        .await;
     assert_eq!(presence.status, 200);
     assert_eq!(presence.body["participantCount"], 2);
     assert_eq!(presence.body["planId"], plan.as_str());
 
     // One tab away: Ada is still online (the other tab is). Both away: presence-changed.
-    ada1.send(json!({ "type": "presence", "status": "away" })).await;
+    ada1.send(json!({ "type": "presence", "status": "away" }))
+        .await;
     bob.expect_silence(200).await;
-    ada2.send(json!({ "type": "presence", "status": "away" })).await;
+    ada2.send(json!({ "type": "presence", "status": "away" }))
+        .await;
     assert_eq!(
         bob.next_json().await,
         json!({ "type": "presence-changed", "planId": plan, "user": { "id": "ada", "name": "Ada" }, "status": "away" })
@@ -112,8 +124,12 @@ async fn presence_counts_users_not_tabs() {
     // Leaving one tab: nothing; leaving the last: user-left.
     // Ada's first tab is told too: presence-changed goes to everyone but the sender.
     assert_eq!(ada1.next_json().await["type"], "presence-changed");
-    ada1.send(json!({ "type": "leave-plan", "planId": plan, "requestId": "l1" })).await;
-    assert_eq!(ada1.next_json().await, json!({ "type": "left", "requestId": "l1", "planId": plan }));
+    ada1.send(json!({ "type": "leave-plan", "planId": plan, "requestId": "l1" }))
+        .await;
+    assert_eq!(
+        ada1.next_json().await,
+        json!({ "type": "left", "requestId": "l1", "planId": plan })
+    );
     bob.expect_silence(200).await;
     ada2.close().await;
     assert_eq!(
@@ -141,7 +157,9 @@ async fn seq_is_gapless_and_in_order_under_a_burst_of_concurrent_writers() {
         let base = app.base.clone();
         let plan = plan.clone();
         handles.push(actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .finish();
             let mut seqs = Vec::new();
             for i in 0..per_writer {
                 let mut resp = client
@@ -151,7 +169,14 @@ async fn seq_is_gapless_and_in_order_under_a_burst_of_concurrent_writers() {
                     .await
                     .expect("request");
                 assert_eq!(resp.status().as_u16(), 201, "{:?}", resp.body().await);
-                let seq: i64 = resp.headers().get("x-plan-seq").unwrap().to_str().unwrap().parse().unwrap();
+                let seq: i64 = resp
+                    .headers()
+                    .get("x-plan-seq")
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
                 seqs.push(seq);
             }
             seqs
@@ -164,7 +189,10 @@ async fn seq_is_gapless_and_in_order_under_a_burst_of_concurrent_writers() {
     let total = writers.len() * per_writer * 2; // task-created + progress-updated
     let received = read_seqs(&mut listener, &plan, total).await;
     let expected: Vec<i64> = (base_seq + 1..=base_seq + total as i64).collect();
-    assert_eq!(received, expected, "delivered in order, no gap, no duplicate");
+    assert_eq!(
+        received, expected,
+        "delivered in order, no gap, no duplicate"
+    );
     // Each call's X-Plan-Seq is distinct and is its progress-updated (even) seq.
     let distinct: HashSet<i64> = answered.iter().copied().collect();
     assert_eq!(distinct.len(), writers.len() * per_writer);
@@ -173,7 +201,12 @@ async fn seq_is_gapless_and_in_order_under_a_burst_of_concurrent_writers() {
     let mut stored = Vec::new();
     let mut since = 0;
     loop {
-        let page = app.get(&format!("/api/plans/{plan}/events?since={since}&limit=1000"), &app.token("ada")).await;
+        let page = app
+            .get(
+                &format!("/api/plans/{plan}/events?since={since}&limit=1000"),
+                &app.token("ada"),
+            )
+            .await;
         let events = page.body["events"].as_array().unwrap().clone();
         if events.is_empty() {
             break;
@@ -225,7 +258,11 @@ async fn a_client_that_resumes_with_since_gets_exactly_what_it_missed_while_writ
     writer.await.expect("writer");
     let last = 3 + 80;
     let received = read_seqs(&mut bob, &plan, (last - 3) as usize).await;
-    assert_eq!(received, (4..=last).collect::<Vec<_>>(), "replay then live, no gap, no duplicate");
+    assert_eq!(
+        received,
+        (4..=last).collect::<Vec<_>>(),
+        "replay then live, no gap, no duplicate"
+    );
     bob.expect_silence(300).await;
 }
 
@@ -235,11 +272,15 @@ async fn since_older_than_the_log_or_beyond_the_plan_answers_resync_required() {
     let plan = app.create_plan("ada", "Resync").await;
     app.create_task(&plan, "ada", "one").await; // seq 2
     let mut ada = app.ws("ada").await;
-    ada.send(json!({ "type": "join-plan", "planId": plan, "since": 99, "requestId": "j" })).await;
+    ada.send(json!({ "type": "join-plan", "planId": plan, "since": 99, "requestId": "j" }))
+        .await;
     let joined = ada.next_json().await;
     assert_eq!(joined["type"], "joined");
     assert_eq!(joined["requestId"], "j");
-    assert_eq!(ada.next_json().await, json!({ "type": "resync-required", "requestId": "j", "planId": plan, "seq": 2 }));
+    assert_eq!(
+        ada.next_json().await,
+        json!({ "type": "resync-required", "requestId": "j", "planId": plan, "seq": 2 })
+    );
     // Still joined: live events keep coming.
     app.create_task(&plan, "ada", "two").await;
     assert_eq!(read_seqs(&mut ada, &plan, 2).await, vec![3, 4]);
@@ -259,9 +300,17 @@ async fn a_removed_member_is_put_out_of_the_room_at_once_and_gets_nothing_more()
     bob1.expect_type("user-joined").await;
     bob2.expect_type("user-joined").await;
 
-    assert_eq!(app.delete(&format!("/api/plans/{plan}/members/bob"), &app.token("ada")).await.status, 204);
+    assert_eq!(
+        app.delete(&format!("/api/plans/{plan}/members/bob"), &app.token("ada"))
+            .await
+            .status,
+        204
+    );
     for bob in [&mut bob1, &mut bob2] {
-        assert_eq!(bob.next_json().await, json!({ "type": "removed-from-plan", "planId": plan }));
+        assert_eq!(
+            bob.next_json().await,
+            json!({ "type": "removed-from-plan", "planId": plan })
+        );
     }
     // Bob's connections leave first (user-left), then the event tells everyone else why.
     assert_eq!(ada.next_json().await["type"], "user-left");
@@ -270,9 +319,13 @@ async fn a_removed_member_is_put_out_of_the_room_at_once_and_gets_nothing_more()
     bob1.expect_silence(300).await;
     bob2.expect_silence(10).await;
     // And cannot come back.
-    bob1.send(json!({ "type": "join-plan", "planId": plan })).await;
+    bob1.send(json!({ "type": "join-plan", "planId": plan }))
+        .await;
     let e = bob1.next_json().await;
-    assert_eq!((e["type"].as_str(), e["code"].as_str()), (Some("error"), Some("not_found")));
+    assert_eq!(
+        (e["type"].as_str(), e["code"].as_str()),
+        (Some("error"), Some("not_found"))
+    );
 }
 
 #[actix_web::test]
@@ -280,16 +333,21 @@ async fn joining_needs_membership_and_the_answer_does_not_tell_whether_the_plan_
     let app = spawn_app().await;
     let plan = app.create_plan("ada", "Private").await;
     let mut eve = app.ws("eve").await;
-    eve.send(json!({ "type": "join-plan", "planId": plan, "requestId": "a" })).await;
+    eve.send(json!({ "type": "join-plan", "planId": plan, "requestId": "a" }))
+        .await;
     let exists = eve.next_json().await;
-    eve.send(json!({ "type": "join-plan", "planId": "no-such-plan", "requestId": "a" })).await;
+    eve.send(json!({ "type": "join-plan", "planId": "no-such-plan", "requestId": "a" }))
+        .await;
     let missing = eve.next_json().await;
     assert_eq!(exists["code"], "not_found");
     assert_eq!(exists, missing);
     // The connection is still usable.
     eve.send(json!({ "type": "ping", "requestId": "p" })).await;
     let pong = eve.next_json().await;
-    assert_eq!((pong["type"].as_str(), pong["requestId"].as_str()), (Some("pong"), Some("p")));
+    assert_eq!(
+        (pong["type"].as_str(), pong["requestId"].as_str()),
+        (Some("pong"), Some("p"))
+    );
 }
 
 #[actix_web::test]
@@ -314,12 +372,16 @@ async fn bad_messages_get_errors_and_the_connection_stays_open() {
         assert!(!e["message"].as_str().unwrap().is_empty());
     }
     let e = {
-        ws.send_raw(awc::ws::Message::Text(r#"{"type":"join-plan","requestId":"r9"}"#.into())).await;
+        ws.send_raw(awc::ws::Message::Text(
+            r#"{"type":"join-plan","requestId":"r9"}"#.into(),
+        ))
+        .await;
         ws.next_json().await
     };
     assert_eq!(e["requestId"], "r9");
     assert!(e["message"].as_str().unwrap().contains("planId"), "{e}");
-    ws.send_raw(awc::ws::Message::Binary(vec![1, 2, 3].into())).await;
+    ws.send_raw(awc::ws::Message::Binary(vec![1, 2, 3].into()))
+        .await;
     assert_eq!(ws.next_json().await["code"], "bad_request");
     ws.send(json!({ "type": "ping" })).await;
     assert_eq!(ws.next_json().await["type"], "pong");
@@ -329,7 +391,8 @@ async fn bad_messages_get_errors_and_the_connection_stays_open() {
 async fn a_frame_over_the_size_limit_is_closed_with_1009() {
     let app = spawn_app_with(|a| a.max_message_bytes = Some("1024".into())).await;
     let mut ws = app.ws("ada").await;
-    ws.send(json!({ "type": "ping", "requestId": "x".repeat(2000) })).await;
+    ws.send(json!({ "type": "ping", "requestId": "x".repeat(2000) }))
+        .await;
     let (code, _) = ws.expect_close().await;
     assert_eq!(code, Some(1009));
 }
@@ -341,8 +404,14 @@ async fn the_connection_cap_per_user_closes_the_next_one_with_4429() {
     let _b = app.ws("ada").await;
     let mut third = WsClient::open(&app.base, &format!("/ws?token={}", app.token("ada"))).await;
     use futures_util::StreamExt;
-    let frame = actix_web::rt::time::timeout(WAIT, third.next()).await.unwrap().unwrap().unwrap();
-    let awc::ws::Frame::Close(Some(reason)) = frame else { panic!("{frame:?}") };
+    let frame = actix_web::rt::time::timeout(WAIT, third.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let awc::ws::Frame::Close(Some(reason)) = frame else {
+        panic!("{frame:?}")
+    };
     assert_eq!(u16::from(reason.code), 4429);
     assert_eq!(reason.description.as_deref(), Some("too many connections"));
     // Another user is not affected.
@@ -382,7 +451,8 @@ async fn an_empty_room_is_stopped_after_the_idle_timeout_and_restarts_on_the_nex
     let mut ada = app.ws("ada").await;
     ada.join(&plan, None).await;
     assert_eq!(app.registry_stats().await.rooms, 1);
-    ada.send(json!({ "type": "leave-plan", "planId": plan })).await;
+    ada.send(json!({ "type": "leave-plan", "planId": plan }))
+        .await;
     ada.expect_type("left").await;
     let mut stopped = false;
     for _ in 0..40 {
