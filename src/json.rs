@@ -7,6 +7,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -30,17 +31,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok())
             .is_some_and(|n| n > limit);
-        let body = web::Bytes::from_request(req, payload);
+        // `web::Bytes` has its own cap (256 KiB unless a `PayloadConfig` says otherwise); ours
+        // is the one that counts, so read the payload with exactly our limit.
+        let body = web::Payload::from_request(req, payload).into_inner();
         Box::pin(async move {
             if declared_too_big {
                 return Err(too_large(limit));
             }
-            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => too_large(limit),
-                _ => ApiError::BadRequest(format!("body: {e}")),
-            })?;
-            if bytes.len() > limit {
-                return Err(too_large(limit));
+            let mut body = body.map_err(|e| ApiError::BadRequest(format!("body: {e}")))?;
+            let mut bytes = web::BytesMut::new();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| match e {
+                    PayloadError::Overflow => too_large(limit),
+                    e => ApiError::BadRequest(format!("body: {e}")),
+                })?;
+                if bytes.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                bytes.extend_from_slice(&chunk);
             }
             parse(&bytes).map(JsonBody)
         })
@@ -53,8 +61,19 @@ fn too_large(limit: usize) -> ApiError {
 
 /// Parses a body, naming the field at fault in the error.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest("body: expected a JSON object".into()));
+    // Every body of the API is an object; serde would otherwise accept a struct written as
+    // a JSON array (`["title"]`), which no client means.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+            return Err(ApiError::BadRequest("body: expected a JSON object".into()))
+        }
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "body: malformed JSON: expected a JSON object".into(),
+            ))
+        }
+        None => return Err(ApiError::BadRequest("body: expected a JSON object".into())),
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
