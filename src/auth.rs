@@ -34,8 +34,18 @@ pub struct Claims {
     pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// A string or an array of strings (RFC 7519 §4.1.3); jsonwebtoken checks it against
+    /// the configured audience, liveplan only carries it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+}
+
+/// The `aud` claim in either of its JSON forms.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Who a verified token speaks for, and until when.
@@ -108,7 +118,16 @@ impl TokenVerifier {
         validation.leeway = settings.leeway.as_secs();
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // `set_issuer`/`set_audience` only compare the claims a token carries; a configured
+        // issuer or audience must also be present, so they are required here too.
+        let mut required = vec!["exp", "sub"];
+        if settings.issuer.is_some() {
+            required.push("iss");
+        }
+        if settings.audience.is_some() {
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
         match &settings.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,
@@ -179,7 +198,7 @@ impl TokenIssuer {
             iat: Some(now),
             nbf: None,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: self.audience.clone().map(Audience::One),
         };
         jsonwebtoken::encode(
             &Header::new(jsonwebtoken::Algorithm::HS256),
@@ -224,7 +243,8 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-/// The authenticated caller of a REST route. Extracting it verifies the token and
+/// The authenticated caller of a REST route. Extracting it verifies the token, takes a
+/// token from the caller's REST mutation bucket (for anything but GET and HEAD), and
 /// upserts the user row (only when the token's name or email changed since last seen).
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Identity);
@@ -246,10 +266,22 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req, false);
+        let mutation = !matches!(
+            *req.method(),
+            actix_web::http::Method::GET | actix_web::http::Method::HEAD
+        );
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("app state missing".into()))?;
             let token = token.ok_or(TokenError::Missing)?;
             let identity = state.verifier.verify(&token)?;
+            // Mutations are limited per user, before anything touches the database.
+            if mutation {
+                state.rest_limiter.take(&identity.user.id).map_err(|wait| {
+                    ApiError::RateLimited {
+                        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+                    }
+                })?;
+            }
             state.users.remember(&state.db, &identity).await?;
             Ok(AuthUser(identity))
         })

@@ -20,6 +20,12 @@
 //! | `LIVEPLAN_MAX_MESSAGE_BYTES` | `--max-message-bytes` | `65536` |
 //! | `LIVEPLAN_MAX_BODY_BYTES` | `--max-body-bytes` | `262144` |
 //! | `LIVEPLAN_MAX_CONNECTIONS_PER_USER` | `--max-connections-per-user` | `5` |
+//! | `LIVEPLAN_ALLOWED_ORIGINS` | `--allowed-origins` | any origin |
+//! | `LIVEPLAN_WS_RATE_BURST` | `--ws-rate-burst` | `40` |
+//! | `LIVEPLAN_WS_RATE_PER_SEC` | `--ws-rate-per-sec` | `10` |
+//! | `LIVEPLAN_WS_RATE_CLOSE_AFTER` | `--ws-rate-close-after` | `50` |
+//! | `LIVEPLAN_REST_RATE_BURST` | `--rest-rate-burst` | `60` |
+//! | `LIVEPLAN_REST_RATE_PER_SEC` | `--rest-rate-per-sec` | `20` |
 //!
 //! Numbers are read as text and checked here, so that a bad value stops the start with a
 //! message naming the variable, not only the flag.
@@ -81,6 +87,25 @@ pub struct ServeArgs {
     /// WebSocket connections one user may hold at once.
     #[arg(long, env = "LIVEPLAN_MAX_CONNECTIONS_PER_USER")]
     pub max_connections_per_user: Option<String>,
+    /// Comma-separated exact origins (`https://app.example.com`) allowed to open a
+    /// WebSocket and to call the REST API from a browser. Unset: any origin.
+    #[arg(long, env = "LIVEPLAN_ALLOWED_ORIGINS")]
+    pub allowed_origins: Option<String>,
+    /// Client messages one WebSocket may send at once before being limited.
+    #[arg(long, env = "LIVEPLAN_WS_RATE_BURST")]
+    pub ws_rate_burst: Option<String>,
+    /// Client messages per second one WebSocket may send, sustained.
+    #[arg(long, env = "LIVEPLAN_WS_RATE_PER_SEC")]
+    pub ws_rate_per_sec: Option<String>,
+    /// Close a WebSocket with 4429 after this many rate-limited messages in a row.
+    #[arg(long, env = "LIVEPLAN_WS_RATE_CLOSE_AFTER")]
+    pub ws_rate_close_after: Option<String>,
+    /// REST mutations one user may make at once before being limited.
+    #[arg(long, env = "LIVEPLAN_REST_RATE_BURST")]
+    pub rest_rate_burst: Option<String>,
+    /// REST mutations per second one user may make, sustained.
+    #[arg(long, env = "LIVEPLAN_REST_RATE_PER_SEC")]
+    pub rest_rate_per_sec: Option<String>,
 }
 
 /// Token options, shared by `serve` and `token`.
@@ -236,6 +261,21 @@ pub struct Settings {
     pub max_message_bytes: usize,
     pub max_body_bytes: usize,
     pub max_connections_per_user: usize,
+    /// Exact origins allowed for the WebSocket upgrade and CORS; `None`: any.
+    pub allowed_origins: Option<Vec<String>>,
+    /// Client messages per WebSocket connection.
+    pub ws_rate: RateLimit,
+    /// Rate-limited messages in a row after which a WebSocket is closed with 4429.
+    pub ws_rate_close_after: u32,
+    /// REST mutations per user.
+    pub rest_rate: RateLimit,
+}
+
+/// A token bucket's shape: `burst` at once, `per_sec` sustained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_sec: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://liveplan.db";
@@ -316,8 +356,82 @@ impl Settings {
                 5,
                 1..=100_000,
             )? as usize,
+            allowed_origins: parse_origins(&args.allowed_origins)?,
+            ws_rate: RateLimit {
+                burst: parse_num(
+                    &args.ws_rate_burst,
+                    "LIVEPLAN_WS_RATE_BURST",
+                    40,
+                    1..=10_000_000,
+                )? as u32,
+                per_sec: parse_num(
+                    &args.ws_rate_per_sec,
+                    "LIVEPLAN_WS_RATE_PER_SEC",
+                    10,
+                    1..=10_000_000,
+                )? as u32,
+            },
+            ws_rate_close_after: parse_num(
+                &args.ws_rate_close_after,
+                "LIVEPLAN_WS_RATE_CLOSE_AFTER",
+                50,
+                1..=10_000_000,
+            )? as u32,
+            rest_rate: RateLimit {
+                burst: parse_num(
+                    &args.rest_rate_burst,
+                    "LIVEPLAN_REST_RATE_BURST",
+                    60,
+                    1..=10_000_000,
+                )? as u32,
+                per_sec: parse_num(
+                    &args.rest_rate_per_sec,
+                    "LIVEPLAN_REST_RATE_PER_SEC",
+                    20,
+                    1..=10_000_000,
+                )? as u32,
+            },
         })
     }
+}
+
+/// `https://a.example, http://localhost:3000` → exact origins (scheme, host, optional
+/// port; no path, no trailing slash), compared byte for byte with the `Origin` header.
+fn parse_origins(value: &Option<String>) -> Result<Option<Vec<String>>, ConfigError> {
+    let Some(text) = non_empty(value) else {
+        return Ok(None);
+    };
+    let mut origins = Vec::new();
+    for origin in text.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let valid = rest.is_some_and(|host| {
+            !host.is_empty()
+                && !host.contains('/')
+                && !host.contains('*')
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+        if !valid {
+            return Err(ConfigError::new(
+                "LIVEPLAN_ALLOWED_ORIGINS",
+                format!(
+                    "{origin:?} is not an origin such as https://app.example.com or \
+                     http://localhost:3000 (scheme and host, no path, no wildcard)"
+                ),
+            ));
+        }
+        origins.push(origin.to_ascii_lowercase());
+    }
+    if origins.is_empty() {
+        return Err(ConfigError::new(
+            "LIVEPLAN_ALLOWED_ORIGINS",
+            "lists no origin",
+        ));
+    }
+    Ok(Some(origins))
 }
 
 fn non_empty(v: &Option<String>) -> Option<String> {
@@ -403,6 +517,27 @@ mod tests {
         };
         let err = Settings::from_args(&args).err().map(|e| e.variable);
         assert_eq!(err, Some("LIVEPLAN_JWT_SECRET"));
+    }
+
+    #[test]
+    fn origins_are_exact_and_a_path_or_wildcard_is_refused() {
+        let parse = |v: &str| parse_origins(&Some(v.to_string()));
+        assert_eq!(
+            parse(" https://App.example.com , http://localhost:3000").ok(),
+            Some(Some(vec![
+                "https://app.example.com".to_string(),
+                "http://localhost:3000".to_string()
+            ]))
+        );
+        for bad in [
+            "app.example.com",
+            "https://a.example/",
+            "https://*.example",
+            ",",
+        ] {
+            let err = parse(bad).err().map(|e| e.variable);
+            assert_eq!(err, Some("LIVEPLAN_ALLOWED_ORIGINS"), "{bad}");
+        }
     }
 
     #[test]

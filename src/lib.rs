@@ -15,7 +15,10 @@
 //! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade.
 //! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
 //!   and presence), `Registry` (rooms' lifecycle, users' sessions); the wire protocol.
+//! - [`logging`]: env_logger with every token redacted.
 //! - [`model`]: the contract's shapes (Plan, Task, Member, …).
+//! - [`origin`]: the `Origin` allow-list (WebSocket hijacking, CORS).
+//! - [`rate_limit`]: token buckets for WebSocket messages and REST mutations.
 //! - [`cli`]: the `liveplan` command line (`serve`, `token`, `watch`).
 
 pub mod auth;
@@ -24,7 +27,10 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod json;
+pub mod logging;
 pub mod model;
+pub mod origin;
+pub mod rate_limit;
 pub mod realtime;
 pub mod routes;
 pub mod service;

@@ -12,6 +12,7 @@ use actix_web::{web, App, HttpServer};
 use crate::auth::{self, KnownUsers, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::db::Database;
+use crate::rate_limit::PerUserLimiter;
 use crate::realtime::registry::Registry;
 use crate::routes;
 use crate::state::AppState;
@@ -78,16 +79,17 @@ impl Application {
             verifier: Arc::new(verifier),
             dev_issuer,
             users: KnownUsers::default(),
+            rest_limiter: PerUserLimiter::new(settings.rest_rate),
             settings: Arc::new(settings),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                // The query string (which may hold a token) is never logged.
-                .wrap(
-                    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
-                        .custom_request_replace("method", |req| req.method().to_string()),
-                )
+                // Outermost after the logger: a refused origin never reaches a handler.
+                .wrap(actix_web::middleware::from_fn(crate::origin::guard))
+                // The whole request line, query included (`since`, `limit` help operators);
+                // a `token=` in it is redacted by the logger (see `logging`).
+                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                 .app_data(app_state.clone())
                 .configure(|cfg| routes::configure(cfg, dev_mode))
                 .default_service(web::to(|| async {

@@ -7,6 +7,7 @@ use actix::Addr;
 use crate::auth::{KnownUsers, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::db::Database;
+use crate::rate_limit::PerUserLimiter;
 use crate::realtime::registry::Registry;
 
 pub struct AppState {
@@ -17,5 +18,7 @@ pub struct AppState {
     /// Present only in dev mode: signs tokens for `POST /api/dev/token`.
     pub dev_issuer: Option<Arc<TokenIssuer>>,
     pub users: KnownUsers,
+    /// REST mutations per user (taken in the `AuthUser` extractor).
+    pub rest_limiter: PerUserLimiter,
     pub settings: Arc<Settings>,
 }

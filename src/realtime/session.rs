@@ -20,6 +20,7 @@ use crate::auth::Identity;
 use crate::db::{self, events::StoredEvent};
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{format_time, PresenceStatus};
+use crate::rate_limit::TokenBucket;
 use crate::state::AppState;
 use crate::validate;
 
@@ -27,7 +28,12 @@ use crate::validate;
 enum PlanSubscription {
     /// Waiting for the membership check and the database snapshot; room frames that
     /// arrive meanwhile are kept and written after the replay.
-    Joining { attempt: u64, buffer: Vec<Deliver> },
+    Joining {
+        attempt: u64,
+        buffer: Vec<Deliver>,
+        /// The presence the room was told at the join.
+        joined_with: PresenceStatus,
+    },
     /// Joined: frames are written as they come, events only past `last_seq`.
     Live {
         room: Addr<RoomActor>,
@@ -64,6 +70,12 @@ pub struct WsSession {
     fragments: Option<(bool, Vec<u8>)>,
     registered: bool,
     join_attempts: u64,
+    /// Client messages allowed (burst and sustained rate).
+    rate: TokenBucket,
+    /// Messages refused in a row by `rate`; at the configured count the connection closes.
+    refused_in_a_row: u32,
+    /// The first frame of a fragmented message was refused: drop the rest of it.
+    skipping_fragments: bool,
 }
 
 impl WsSession {
@@ -71,13 +83,48 @@ impl WsSession {
         WsSession {
             id: Arc::from(uuid::Uuid::new_v4().to_string()),
             identity,
-            state,
             last_heard: Instant::now(),
             plans: HashMap::new(),
             presence: PresenceStatus::Online,
             fragments: None,
             registered: false,
             join_attempts: 0,
+            rate: TokenBucket::new(state.settings.ws_rate, Instant::now()),
+            refused_in_a_row: 0,
+            skipping_fragments: false,
+            state,
+        }
+    }
+
+    /// Counts one client message against the rate limit. Over it, the message is dropped
+    /// with a `rate_limited` error; a client that keeps going is closed with 4429.
+    fn admit(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
+        match self.rate.take(Instant::now()) {
+            Ok(()) => {
+                self.refused_in_a_row = 0;
+                true
+            }
+            Err(retry_after) => {
+                self.refused_in_a_row += 1;
+                if self.refused_in_a_row >= self.state.settings.ws_rate_close_after {
+                    log::info!(
+                        "connection {}: closed for exceeding the rate limit",
+                        self.id
+                    );
+                    self.close_with(ctx, close::TOO_MANY, "rate limited");
+                } else {
+                    self.send(
+                        ctx,
+                        &ServerMessage::Error {
+                            request_id: None,
+                            code: ErrorCode::RateLimited,
+                            message: "too many messages; slow down",
+                            retry_after_ms: Some(retry_after.as_millis() as u64),
+                        },
+                    );
+                }
+                false
+            }
         }
     }
 
@@ -230,6 +277,7 @@ impl WsSession {
             PlanSubscription::Joining {
                 attempt,
                 buffer: Vec::new(),
+                joined_with: self.presence,
             },
         );
 
@@ -315,7 +363,12 @@ impl WsSession {
             }
             return;
         }
-        let Some(PlanSubscription::Joining { buffer, .. }) = self.plans.remove(&plan_id) else {
+        let Some(PlanSubscription::Joining {
+            buffer,
+            joined_with,
+            ..
+        }) = self.plans.remove(&plan_id)
+        else {
             return;
         };
         self.send(
@@ -353,6 +406,13 @@ impl WsSession {
                 }
                 ctx.text(delivery.frame);
             }
+        }
+        // A `presence` sent while the join was in flight reached no room: tell this one.
+        if self.presence != joined_with {
+            joined.room.do_send(SetPresence {
+                connection_id: self.id.clone(),
+                status: self.presence,
+            });
         }
         self.plans.insert(
             plan_id,
@@ -616,6 +676,27 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 return self.close_with(ctx, 1002, "protocol error");
             }
         };
+        // One token per message: a fragmented message counts once, at its first frame; the
+        // rest of a refused fragmented message is skipped.
+        let counted = match &message {
+            ws::Message::Text(_) | ws::Message::Binary(_) | ws::Message::Ping(_) => true,
+            ws::Message::Continuation(item) => {
+                let first = matches!(
+                    item,
+                    actix_http::ws::Item::FirstText(_) | actix_http::ws::Item::FirstBinary(_)
+                );
+                if !first && self.skipping_fragments {
+                    self.skipping_fragments = !matches!(item, actix_http::ws::Item::Last(_));
+                    return;
+                }
+                first
+            }
+            ws::Message::Pong(_) | ws::Message::Close(_) | ws::Message::Nop => false,
+        };
+        if counted && !self.admit(ctx) {
+            self.skipping_fragments = matches!(message, ws::Message::Continuation(_));
+            return;
+        }
         match message {
             ws::Message::Text(text) => self.handle_text(&text, ctx),
             ws::Message::Binary(_) => self.send_error(

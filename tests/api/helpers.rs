@@ -79,13 +79,19 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Test defaults: a configured HS256 secret, two workers, generous limits.
+/// Test defaults: a configured HS256 secret, two workers, generous limits (rate limits
+/// included).
 pub fn test_args() -> ServeArgs {
     ServeArgs {
         bind: Some("127.0.0.1:0".into()),
         workers: Some("2".into()),
         db_pool_size: Some("8".into()),
         max_connections_per_user: Some("50".into()),
+        // Tests drive bursts far beyond a person's pace; the limits have their own tests.
+        rest_rate_burst: Some("100000".into()),
+        rest_rate_per_sec: Some("100000".into()),
+        ws_rate_burst: Some("100000".into()),
+        ws_rate_per_sec: Some("100000".into()),
         auth: AuthArgs {
             jwt_secret: Some(SECRET.into()),
             ..Default::default()

@@ -8,5 +8,8 @@ mod helpers;
 
 mod auth;
 mod events;
+mod limits;
+mod logs;
 mod realtime;
 mod rest;
+mod tokens;

@@ -1,0 +1,144 @@
+//! No token in logs: the real binary, logging at `trace`, is handed tokens in every place a
+//! client puts them (query, `Authorization` header, a `refresh-token` frame, bad and expired
+//! ones); none of them may appear in its output.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// The `liveplan serve` binary as a child process, with its log lines collected.
+struct ServerProcess {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    fn start(rust_log: &str) -> ServerProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_liveplan"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/log.db", dir.path().display()),
+            )
+            .env("LIVEPLAN_JWT_SECRET", SECRET)
+            .env("RUST_LOG", rust_log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (port_tx, port_rx) = mpsc::channel();
+        let collected = lines.clone();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(port) = line.split("listening on port ").nth(1) {
+                    let _ = port_tx.send(port.trim().parse::<u16>().unwrap());
+                }
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let port = port_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server logs its port");
+        ServerProcess {
+            child,
+            lines,
+            reader: Some(reader),
+            port,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server and answers everything it logged.
+    fn stop(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        let lines = self.lines.lock().unwrap().clone();
+        lines
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[actix_web::test]
+async fn tokens_never_appear_in_the_logs_even_at_trace_level() {
+    let server = ServerProcess::start("trace");
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let issuer = liveplan::auth::TokenIssuer::new(SECRET.as_bytes(), None, None);
+    let good = issuer.mint("ada", "Ada", None, 3600).unwrap();
+    let refreshed = issuer.mint("ada", "Ada", None, 7200).unwrap();
+    let expired = issuer.mint("ada", "Ada", None, -3600).unwrap();
+    let forged = format!("{}x", &good[..good.len() - 1]);
+    let client = awc::Client::default();
+
+    // REST: header, query, a bad and an expired token.
+    for token in [&good, &forged, &expired] {
+        let resp = client
+            .get(format!("{base}/api/plans?token={token}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success() || resp.status().as_u16() == 401);
+    }
+    let created = client
+        .post(format!("{base}/api/plans"))
+        .bearer_auth(&good)
+        .send_json(&json!({ "title": "Logged" }))
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+
+    // WebSocket: the token in the query, a refresh carrying another one, then bad tokens.
+    let mut ws = WsClient::connect(&base, &good).await;
+    ws.send(json!({ "type": "refresh-token", "token": refreshed }))
+        .await;
+    ws.expect_type("token-refreshed").await;
+    ws.send(json!({ "type": "refresh-token", "token": forged }))
+        .await;
+    ws.expect_type("error").await;
+    ws.close().await;
+    for token in [&forged, &expired] {
+        use futures_util::StreamExt;
+        let mut socket = WsClient::open(&base, &format!("/ws?token={token}")).await;
+        let first = actix_web::rt::time::timeout(WAIT, socket.next()).await;
+        let Ok(Some(Ok(awc::ws::Frame::Close(Some(reason))))) = first else {
+            panic!("expected a close frame, got {first:?}");
+        };
+        assert_eq!(u16::from(reason.code), 4401);
+    }
+
+    // Give the access log a moment to be written, then look at everything.
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let lines = server.stop();
+    assert!(
+        lines.iter().any(|l| l.contains("GET /ws?token=[redacted]")),
+        "the access log shows the upgrade, redacted: {lines:#?}"
+    );
+    for token in [&good, &refreshed, &expired, &forged] {
+        // The payload and the signature are what make a token; either one is a leak.
+        let parts: Vec<&str> = token.split('.').collect();
+        for secret_part in &parts[1..] {
+            let leaks: Vec<&String> = lines.iter().filter(|l| l.contains(secret_part)).collect();
+            assert!(leaks.is_empty(), "a token leaked into the log: {leaks:#?}");
+        }
+    }
+}
