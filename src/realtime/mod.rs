@@ -6,8 +6,10 @@
 //!   events (serialised once), presence, typing.
 //! - [`registry::Registry`]: one per process: starts rooms, stops idle ones, knows each
 //!   user's sessions.
+//! - [`frame_guard`]: refuses an oversized incoming frame by its header.
 //! - [`messages`]: the typed messages between them; [`protocol`]: the wire format.
 
+pub mod frame_guard;
 pub mod messages;
 pub mod protocol;
 pub mod registry;

@@ -13,6 +13,7 @@ use actix::prelude::*;
 use actix_web::web;
 use actix_web_actors::ws::{self, CloseCode, CloseReason};
 
+use super::frame_guard::Oversized;
 use super::messages::*;
 use super::protocol::{self, close, ClientMessage, Request, ServerMessage};
 use super::room::RoomActor;
@@ -76,10 +77,12 @@ pub struct WsSession {
     refused_in_a_row: u32,
     /// The first frame of a fragmented message was refused: drop the rest of it.
     skipping_fragments: bool,
+    /// Raised by the connection's [`super::frame_guard::FrameGuard`].
+    oversized: Oversized,
 }
 
 impl WsSession {
-    pub fn new(identity: Identity, state: web::Data<AppState>) -> Self {
+    pub fn new(identity: Identity, state: web::Data<AppState>, oversized: Oversized) -> Self {
         WsSession {
             id: Arc::from(uuid::Uuid::new_v4().to_string()),
             identity,
@@ -92,6 +95,7 @@ impl WsSession {
             rate: TokenBucket::new(state.settings.ws_rate, Instant::now()),
             refused_in_a_row: 0,
             skipping_fragments: false,
+            oversized,
             state,
         }
     }
@@ -669,6 +673,10 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
         let message = match item {
             Ok(m) => m,
             Err(ws::ProtocolError::Overflow) => {
+                return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
+            }
+            // The frame guard refused a frame by its header (its error arrives as I/O).
+            Err(_) if self.oversized.is_raised() => {
                 return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
             }
             Err(e) => {

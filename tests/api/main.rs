@@ -4,6 +4,7 @@
 // A failed unwrap in a test is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod helpers;
 
 mod auth;
