@@ -26,6 +26,8 @@
 //! | `LIVEPLAN_WS_RATE_CLOSE_AFTER` | `--ws-rate-close-after` | `50` |
 //! | `LIVEPLAN_REST_RATE_BURST` | `--rest-rate-burst` | `60` |
 //! | `LIVEPLAN_REST_RATE_PER_SEC` | `--rest-rate-per-sec` | `20` |
+//! | `LIVEPLAN_MAX_OUTBOUND_BYTES` | `--max-outbound-bytes` | `1048576` |
+//! | `LIVEPLAN_MAX_OUTBOUND_MESSAGES` | `--max-outbound-messages` | `4096` |
 //!
 //! Numbers are read as text and checked here, so that a bad value stops the start with a
 //! message naming the variable, not only the flag.
@@ -34,6 +36,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
+
+pub use crate::realtime::outbound::QueueLimit;
 
 /// A configuration problem, naming the variable at fault.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +110,12 @@ pub struct ServeArgs {
     /// REST mutations per second one user may make, sustained.
     #[arg(long, env = "LIVEPLAN_REST_RATE_PER_SEC")]
     pub rest_rate_per_sec: Option<String>,
+    /// Bytes that may wait for one slow WebSocket before it is closed with 1008.
+    #[arg(long, env = "LIVEPLAN_MAX_OUTBOUND_BYTES")]
+    pub max_outbound_bytes: Option<String>,
+    /// Frames that may wait for one slow WebSocket before it is closed with 1008.
+    #[arg(long, env = "LIVEPLAN_MAX_OUTBOUND_MESSAGES")]
+    pub max_outbound_messages: Option<String>,
 }
 
 /// Token options, shared by `serve` and `token`.
@@ -269,6 +279,8 @@ pub struct Settings {
     pub ws_rate_close_after: u32,
     /// REST mutations per user.
     pub rest_rate: RateLimit,
+    /// What may wait for one connection that does not read (then: close 1008).
+    pub outbound: QueueLimit,
 }
 
 /// A token bucket's shape: `burst` at once, `per_sec` sustained.
@@ -390,6 +402,20 @@ impl Settings {
                     20,
                     1..=10_000_000,
                 )? as u32,
+            },
+            outbound: QueueLimit {
+                max_bytes: parse_num(
+                    &args.max_outbound_bytes,
+                    "LIVEPLAN_MAX_OUTBOUND_BYTES",
+                    1024 * 1024,
+                    1024..=1024 * 1024 * 1024,
+                )? as usize,
+                max_frames: parse_num(
+                    &args.max_outbound_messages,
+                    "LIVEPLAN_MAX_OUTBOUND_MESSAGES",
+                    4096,
+                    1..=10_000_000,
+                )? as usize,
             },
         })
     }

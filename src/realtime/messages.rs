@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use bytestring::ByteString;
 
+use super::outbound::Peer;
 use super::room::RoomActor;
 use crate::model::{Participant, PresenceStatus, UserRef};
 
@@ -43,13 +44,19 @@ pub enum Route {
     Personal,
 }
 
-/// A frame for the session to write.
+/// A frame for the session to write. Sent only through [`super::outbound::Peer`], which
+/// counts it into the session's bounded queue.
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]
 pub struct Deliver {
     pub frame: Frame,
     pub route: Route,
 }
+
+/// The session's outbound queue overflowed: close with 1008 `slow consumer`.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct SlowConsumer;
 
 // ---------------------------------------------------------------- to RoomActor
 
@@ -60,7 +67,7 @@ pub struct JoinRoom {
     pub connection_id: ConnectionId,
     pub user: UserRef,
     pub status: PresenceStatus,
-    pub recipient: Recipient<Deliver>,
+    pub peer: Peer,
 }
 
 /// Takes a connection out of the room (leave, disconnect, failed join).
@@ -133,7 +140,7 @@ pub struct StopIfIdle {
 pub struct RegisterSession {
     pub connection_id: ConnectionId,
     pub user_id: String,
-    pub recipient: Recipient<Deliver>,
+    pub peer: Peer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,4 +232,6 @@ pub struct GetRegistryStats;
 pub struct RegistryStats {
     pub rooms: usize,
     pub sessions: usize,
+    /// The largest outbound queue of any session, in bytes.
+    pub largest_queue_bytes: usize,
 }

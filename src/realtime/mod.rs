@@ -7,10 +7,12 @@
 //! - [`registry::Registry`]: one per process: starts rooms, stops idle ones, knows each
 //!   user's sessions.
 //! - [`frame_guard`]: refuses an oversized incoming frame by its header.
+//! - [`outbound`]: each connection's bounded outbound queue (slow consumers, 1008).
 //! - [`messages`]: the typed messages between them; [`protocol`]: the wire format.
 
 pub mod frame_guard;
 pub mod messages;
+pub mod outbound;
 pub mod protocol;
 pub mod registry;
 pub mod room;

@@ -13,12 +13,13 @@ use std::time::Duration;
 use actix::prelude::*;
 
 use super::messages::*;
+use super::outbound::Peer;
 use super::room::RoomActor;
 use crate::db::Database;
 
 struct SessionEntry {
     user_id: String,
-    recipient: Recipient<Deliver>,
+    peer: Peer,
 }
 
 pub struct Registry {
@@ -121,7 +122,7 @@ impl Handler<RegisterSession> for Registry {
             msg.connection_id,
             SessionEntry {
                 user_id: msg.user_id,
-                recipient: msg.recipient,
+                peer: msg.peer,
             },
         );
         Ok(())
@@ -214,7 +215,8 @@ impl Handler<SendToUser> for Registry {
             }
             if let Some(entry) = self.sessions.get(connection_id) {
                 debug_assert_eq!(entry.user_id, msg.user_id);
-                entry.recipient.do_send(Deliver {
+                // A full queue means the session is already closing (1008).
+                let _ = entry.peer.deliver(Deliver {
                     frame: msg.frame.clone(),
                     route: Route::Personal,
                 });
@@ -265,6 +267,12 @@ impl Handler<GetRegistryStats> for Registry {
         MessageResult(RegistryStats {
             rooms: self.rooms.len(),
             sessions: self.sessions.len(),
+            largest_queue_bytes: self
+                .sessions
+                .values()
+                .map(|s| s.peer.outbound.queued_bytes())
+                .max()
+                .unwrap_or(0),
         })
     }
 }

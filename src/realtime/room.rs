@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use super::messages::*;
+use super::outbound::Peer;
 use super::protocol::ServerMessage;
 use super::registry::Registry;
 use crate::db::{self, Database};
@@ -27,7 +28,7 @@ const GAP_FILL_DELAY: Duration = Duration::from_millis(50);
 struct Connection {
     user_id: Arc<str>,
     status: PresenceStatus,
-    recipient: Recipient<Deliver>,
+    peer: Peer,
 }
 
 /// One user in the room, over all their connections.
@@ -100,19 +101,27 @@ impl RoomActor {
             .collect()
     }
 
-    /// Sends a room notice (no seq) to every connection but `except`.
-    fn notify_all(&mut self, frame: Frame, except: Option<&str>) {
+    /// Sends a room notice (no seq) to every connection but `except`; connections whose
+    /// queue is full are put out of the room (they are closing with 1008).
+    fn notify_all(&mut self, frame: Frame, except: Option<&str>, ctx: &mut Context<Self>) {
         let route = Route::Room {
             plan_id: self.plan_id.clone(),
             seq: None,
         };
+        let mut slow = Vec::new();
         for (id, conn) in &self.connections {
             if except != Some(&**id) {
-                conn.recipient.do_send(Deliver {
+                let sent = conn.peer.deliver(Deliver {
                     frame: frame.clone(),
                     route: route.clone(),
                 });
+                if sent.is_err() {
+                    slow.push(id.clone());
+                }
             }
+        }
+        for id in slow {
+            self.remove_connection(&id, ctx);
         }
     }
 
@@ -138,7 +147,7 @@ impl RoomActor {
                 participant_count: self.users.len(),
             }
             .to_json();
-            self.notify_all(frame.into(), None);
+            self.notify_all(frame.into(), None, ctx);
         }
         if self.connections.is_empty() {
             self.empty_since = Some(Instant::now());
@@ -146,7 +155,6 @@ impl RoomActor {
                 plan_id: self.plan_id.clone(),
             });
         }
-        let _ = ctx;
     }
 
     /// Hands out every pending event that is next in line.
@@ -172,14 +180,18 @@ impl RoomActor {
                         continue;
                     }
                 }
-                if !conn.recipient.connected() {
+                if !conn.peer.connected() {
                     dead.push(id.clone());
                     continue;
                 }
-                conn.recipient.do_send(Deliver {
+                // A full queue: the session closes with 1008 and resumes with `since`.
+                let sent = conn.peer.deliver(Deliver {
                     frame: frame.clone(),
                     route: route.clone(),
                 });
+                if sent.is_err() {
+                    dead.push(id.clone());
+                }
             }
         }
         self.delivered_through = Some(through);
@@ -245,7 +257,7 @@ impl RoomActor {
         .to_json()
         .into();
         for conn in self.connections.values() {
-            conn.recipient.do_send(Deliver {
+            let _ = conn.peer.deliver(Deliver {
                 frame: frame.clone(),
                 route: Route::Evicted {
                     plan_id: self.plan_id.clone(),
@@ -307,14 +319,14 @@ impl Handler<JoinRoom> for RoomActor {
                 participant_count: self.users.len(),
             }
             .to_json();
-            self.notify_all(frame.into(), None);
+            self.notify_all(frame.into(), None, ctx);
         }
         self.connections.insert(
             msg.connection_id,
             Connection {
                 user_id,
                 status: msg.status,
-                recipient: msg.recipient,
+                peer: msg.peer,
             },
         );
         self.empty_since = None;
@@ -364,7 +376,7 @@ impl Handler<EvictUser> for RoomActor {
             .collect();
         for id in evicted {
             if let Some(conn) = self.connections.get(&id) {
-                conn.recipient.do_send(Deliver {
+                let _ = conn.peer.deliver(Deliver {
                     frame: frame.clone(),
                     route: Route::Evicted {
                         plan_id: self.plan_id.clone(),
@@ -379,7 +391,7 @@ impl Handler<EvictUser> for RoomActor {
 impl Handler<RelayTyping> for RoomActor {
     type Result = ();
 
-    fn handle(&mut self, msg: RelayTyping, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: RelayTyping, ctx: &mut Context<Self>) {
         let Some(conn) = self.connections.get(&msg.connection_id) else {
             return;
         };
@@ -393,14 +405,14 @@ impl Handler<RelayTyping> for RoomActor {
             is_typing: msg.is_typing,
         }
         .to_json();
-        self.notify_all(frame.into(), Some(&msg.connection_id));
+        self.notify_all(frame.into(), Some(&msg.connection_id), ctx);
     }
 }
 
 impl Handler<SetPresence> for RoomActor {
     type Result = ();
 
-    fn handle(&mut self, msg: SetPresence, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: SetPresence, ctx: &mut Context<Self>) {
         let Some(conn) = self.connections.get_mut(&msg.connection_id) else {
             return;
         };
@@ -424,7 +436,7 @@ impl Handler<SetPresence> for RoomActor {
                 status: after,
             }
             .to_json();
-            self.notify_all(frame.into(), Some(&msg.connection_id));
+            self.notify_all(frame.into(), Some(&msg.connection_id), ctx);
         }
     }
 }

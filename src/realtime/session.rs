@@ -15,6 +15,7 @@ use actix_web_actors::ws::{self, CloseCode, CloseReason};
 
 use super::frame_guard::Oversized;
 use super::messages::*;
+use super::outbound::{Outbound, Peer};
 use super::protocol::{self, close, ClientMessage, Request, ServerMessage};
 use super::room::RoomActor;
 use crate::auth::Identity;
@@ -79,6 +80,8 @@ pub struct WsSession {
     skipping_fragments: bool,
     /// Raised by the connection's [`super::frame_guard::FrameGuard`].
     oversized: Oversized,
+    /// What waits to be written to this connection (bounded; see `outbound`).
+    outbound: Arc<Outbound>,
 }
 
 impl WsSession {
@@ -96,7 +99,17 @@ impl WsSession {
             refused_in_a_row: 0,
             skipping_fragments: false,
             oversized,
+            outbound: Outbound::new(state.settings.outbound),
             state,
+        }
+    }
+
+    /// How rooms and the registry reach this session.
+    fn peer(&self, ctx: &mut ws::WebsocketContext<Self>) -> Peer {
+        Peer {
+            recipient: ctx.address().recipient(),
+            slow: ctx.address().recipient(),
+            outbound: self.outbound.clone(),
         }
     }
 
@@ -292,7 +305,7 @@ impl WsSession {
             connection_id: self.id.clone(),
             user: user.clone(),
             status: self.presence,
-            recipient: ctx.address().recipient(),
+            peer: self.peer(ctx),
         };
         let since = m.since;
         let plan = m.plan_id;
@@ -589,7 +602,7 @@ impl Actor for WsSession {
         let register = RegisterSession {
             connection_id: self.id.clone(),
             user_id: self.identity.user.id.clone(),
-            recipient: ctx.address().recipient(),
+            peer: self.peer(ctx),
         };
         ctx.wait(
             self.state.registry.send(register).into_actor(self).map(
@@ -643,6 +656,9 @@ impl Handler<Deliver> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        // The frame leaves the queue now: it is written to the socket's buffer, which
+        // takes it only as the client reads (the session runs only then).
+        self.outbound.pop(msg.frame.len());
         match &msg.route {
             Route::Personal => ctx.text(msg.frame),
             Route::Evicted { plan_id } => {
@@ -664,6 +680,20 @@ impl Handler<Deliver> for WsSession {
                 }
             },
         }
+    }
+}
+
+impl Handler<SlowConsumer> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, _: SlowConsumer, ctx: &mut Self::Context) {
+        log::info!(
+            "connection {}: slow consumer, closing ({} frames, {} bytes waiting)",
+            self.id,
+            self.outbound.queued_frames(),
+            self.outbound.queued_bytes()
+        );
+        self.close_with(ctx, close::SLOW_CONSUMER, "slow consumer");
     }
 }
 

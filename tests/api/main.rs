@@ -13,4 +13,5 @@ mod limits;
 mod logs;
 mod realtime;
 mod rest;
+mod slow;
 mod tokens;

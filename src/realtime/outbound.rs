@@ -1,0 +1,144 @@
+//! Each connection's bounded outbound queue, and the handle senders use to reach it.
+//!
+//! Where a slow client's frames wait: a `WsSession` runs inside its response body stream
+//! (actix-web-actors drives the actor from `WebsocketContextFut::poll_next`), and actix-http
+//! polls that stream only while its write buffer for the socket is under 32 KiB. When a
+//! client stops reading, its TCP window fills, the write buffer stays full, the session is
+//! no longer polled, and everything sent to it waits in its mailbox. So the mailbox *is*
+//! the outbound queue, and it drains exactly as fast as the socket takes bytes.
+//!
+//! [`Outbound`] counts what is in that queue (frames and bytes, added by the sender before
+//! `do_send`, removed by the session as it writes each frame to the socket). A sender that
+//! would push it over the limit does not send; it marks the queue overflowed and sends one
+//! [`SlowConsumer`] notice, after which the session closes with 1008 `slow consumer`. The
+//! client reconnects with `since` and loses nothing. Beyond the queue, at most the socket's
+//! write buffer (32 KiB plus the last batch) and the kernel's socket buffer hold data.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use actix::prelude::*;
+
+use super::messages::{Deliver, SlowConsumer};
+
+/// How much one connection may have waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimit {
+    pub max_bytes: usize,
+    pub max_frames: usize,
+}
+
+/// The counters of one connection's queue, shared by its senders and the session.
+#[derive(Debug)]
+pub struct Outbound {
+    limit: QueueLimit,
+    bytes: AtomicUsize,
+    frames: AtomicUsize,
+    overflowed: AtomicBool,
+}
+
+impl Outbound {
+    pub fn new(limit: QueueLimit) -> Arc<Outbound> {
+        Arc::new(Outbound {
+            limit,
+            bytes: AtomicUsize::new(0),
+            frames: AtomicUsize::new(0),
+            overflowed: AtomicBool::new(false),
+        })
+    }
+
+    /// Counts a frame in, unless that would pass the limit (or it already overflowed).
+    fn try_push(&self, len: usize) -> bool {
+        if self.overflowed.load(Ordering::Relaxed) {
+            return false;
+        }
+        let frames = self.frames.fetch_add(1, Ordering::Relaxed) + 1;
+        let bytes = self.bytes.fetch_add(len, Ordering::Relaxed) + len;
+        if frames > self.limit.max_frames || bytes > self.limit.max_bytes {
+            self.frames.fetch_sub(1, Ordering::Relaxed);
+            self.bytes.fetch_sub(len, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// The session wrote a frame to the socket (or dropped it): count it out.
+    pub fn pop(&self, len: usize) {
+        self.frames.fetch_sub(1, Ordering::Relaxed);
+        self.bytes.fetch_sub(len, Ordering::Relaxed);
+    }
+
+    /// Marks the queue overflowed; true for the first caller only.
+    fn mark_overflowed(&self) -> bool {
+        !self.overflowed.swap(true, Ordering::Relaxed)
+    }
+
+    pub fn is_overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Relaxed)
+    }
+
+    /// Bytes waiting now.
+    pub fn queued_bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Frames waiting now.
+    pub fn queued_frames(&self) -> usize {
+        self.frames.load(Ordering::Relaxed)
+    }
+}
+
+/// The queue was full: the frame was not sent, and the connection is being closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+/// How rooms and the registry reach a session: its address and its queue's counters.
+#[derive(Clone)]
+pub struct Peer {
+    pub recipient: Recipient<Deliver>,
+    pub slow: Recipient<SlowConsumer>,
+    pub outbound: Arc<Outbound>,
+}
+
+impl Peer {
+    /// Queues a frame for the session, or, when its queue is full, tells it to close.
+    pub fn deliver(&self, message: Deliver) -> Result<(), Overflow> {
+        if self.outbound.try_push(message.frame.len()) {
+            self.recipient.do_send(message);
+            return Ok(());
+        }
+        if self.outbound.mark_overflowed() {
+            self.slow.do_send(SlowConsumer);
+        }
+        Err(Overflow)
+    }
+
+    pub fn connected(&self) -> bool {
+        self.recipient.connected()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_refuses_past_either_limit_and_stays_refused() {
+        let q = Outbound::new(QueueLimit {
+            max_bytes: 100,
+            max_frames: 3,
+        });
+        assert!(q.try_push(40));
+        assert!(q.try_push(40));
+        assert!(!q.try_push(40), "bytes over");
+        assert_eq!((q.queued_frames(), q.queued_bytes()), (2, 80));
+        q.pop(40);
+        assert!(q.try_push(10));
+        assert!(q.try_push(10));
+        assert!(!q.try_push(1), "frames over");
+        assert!(q.mark_overflowed());
+        assert!(!q.mark_overflowed(), "only the first caller notifies");
+        q.pop(10);
+        assert!(!q.try_push(1), "an overflowed queue takes nothing more");
+    }
+}
