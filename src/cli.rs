@@ -64,7 +64,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let settings = Settings::from_args(&args).map_err(|e| e.to_string())?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings).await?;
-        app.run_until_stopped().await.map_err(|e| e.to_string())
+        app.run_until_signalled().await.map_err(|e| e.to_string())
     })
 }
 

@@ -28,6 +28,7 @@
 //! | `LIVEPLAN_REST_RATE_PER_SEC` | `--rest-rate-per-sec` | `20` |
 //! | `LIVEPLAN_MAX_OUTBOUND_BYTES` | `--max-outbound-bytes` | `1048576` |
 //! | `LIVEPLAN_MAX_OUTBOUND_MESSAGES` | `--max-outbound-messages` | `4096` |
+//! | `LIVEPLAN_SHUTDOWN_GRACE_MS` | `--shutdown-grace-ms` | `10000` |
 //!
 //! Numbers are read as text and checked here, so that a bad value stops the start with a
 //! message naming the variable, not only the flag.
@@ -116,6 +117,10 @@ pub struct ServeArgs {
     /// Frames that may wait for one slow WebSocket before it is closed with 1008.
     #[arg(long, env = "LIVEPLAN_MAX_OUTBOUND_MESSAGES")]
     pub max_outbound_messages: Option<String>,
+    /// On SIGTERM/SIGINT, how long in-flight requests and closing connections may take
+    /// before the process exits anyway, in milliseconds.
+    #[arg(long, env = "LIVEPLAN_SHUTDOWN_GRACE_MS")]
+    pub shutdown_grace_ms: Option<String>,
 }
 
 /// Token options, shared by `serve` and `token`.
@@ -281,6 +286,8 @@ pub struct Settings {
     pub rest_rate: RateLimit,
     /// What may wait for one connection that does not read (then: close 1008).
     pub outbound: QueueLimit,
+    /// The longest a graceful shutdown waits before exiting anyway.
+    pub shutdown_grace: Duration,
 }
 
 /// A token bucket's shape: `burst` at once, `per_sec` sustained.
@@ -417,6 +424,12 @@ impl Settings {
                     1..=10_000_000,
                 )? as usize,
             },
+            shutdown_grace: Duration::from_millis(parse_num(
+                &args.shutdown_grace_ms,
+                "LIVEPLAN_SHUTDOWN_GRACE_MS",
+                10_000,
+                0..=3_600_000,
+            )?),
         })
     }
 }

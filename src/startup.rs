@@ -13,6 +13,7 @@ use crate::auth::{self, KnownUsers, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::db::Database;
 use crate::rate_limit::PerUserLimiter;
+use crate::realtime::messages::CloseAllSessions;
 use crate::realtime::registry::Registry;
 use crate::routes;
 use crate::state::AppState;
@@ -73,6 +74,8 @@ impl Application {
         );
         let dev_mode = dev_issuer.is_some();
         let workers = settings.workers;
+        // actix counts the grace in whole seconds.
+        let grace_secs = settings.shutdown_grace.as_millis().div_ceil(1000) as u64;
         let state = web::Data::new(AppState {
             db,
             registry,
@@ -99,6 +102,9 @@ impl Application {
                 }))
         })
         .workers(workers)
+        // Signals are ours (`run_until_signalled`): WebSockets get 1001 before the stop.
+        .disable_signals()
+        .shutdown_timeout(grace_secs)
         .listen(listener)
         .map_err(|e| format!("cannot serve on the listener: {e}"))?
         .run();
@@ -122,4 +128,50 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully: stop accepting, tell every
+    /// WebSocket `1001 server shutting down`, let in-flight requests finish, and return
+    /// within `LIVEPLAN_SHUTDOWN_GRACE_MS`.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let registry = self.state.registry.clone();
+        actix_web::rt::spawn(async move {
+            let signal = shutdown_signal().await;
+            log::info!("{signal}: shutting down gracefully");
+            handle.pause().await;
+            match registry.send(CloseAllSessions).await {
+                Ok(told) => log::info!("told {told} WebSocket connection(s) to close (1001)"),
+                Err(e) => log::error!("registry unreachable at shutdown: {e}"),
+            }
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        log::info!("liveplan stopped");
+        result
+    }
+}
+
+/// Waits for SIGTERM or SIGINT; answers which one came.
+async fn shutdown_signal() -> &'static str {
+    use actix_web::rt::signal;
+    let ctrl_c = Box::pin(async {
+        let _ = signal::ctrl_c().await;
+        "SIGINT"
+    });
+    let term = Box::pin(async {
+        match signal::unix::signal(signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+                "SIGTERM"
+            }
+            Err(e) => {
+                log::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<&'static str>().await
+            }
+        }
+    });
+    futures_util::future::select(ctrl_c, term)
+        .await
+        .factor_first()
+        .0
 }

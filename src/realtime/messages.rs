@@ -53,10 +53,14 @@ pub struct Deliver {
     pub route: Route,
 }
 
-/// The session's outbound queue overflowed: close with 1008 `slow consumer`.
+/// Close the connection with this code and reason: its queue overflowed (1008
+/// `slow consumer`) or the server is shutting down (1001).
 #[derive(Message, Debug, Clone, Copy)]
 #[rtype(result = "()")]
-pub struct SlowConsumer;
+pub struct CloseConnection {
+    pub code: u16,
+    pub reason: &'static str,
+}
 
 // ---------------------------------------------------------------- to RoomActor
 
@@ -222,6 +226,12 @@ pub struct RoomClosed {
     pub plan_id: Arc<str>,
     pub room: Addr<RoomActor>,
 }
+
+/// Graceful shutdown: every session is told to close with 1001 `server shutting down`.
+/// Answers how many sessions were told.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct CloseAllSessions;
 
 /// How many rooms and sessions the registry holds (tests, metrics).
 #[derive(Message)]

@@ -10,7 +10,7 @@
 //! [`Outbound`] counts what is in that queue (frames and bytes, added by the sender before
 //! `do_send`, removed by the session as it writes each frame to the socket). A sender that
 //! would push it over the limit does not send; it marks the queue overflowed and sends one
-//! [`SlowConsumer`] notice, after which the session closes with 1008 `slow consumer`. The
+//! [`CloseConnection`] notice, after which the session closes with 1008 `slow consumer`. The
 //! client reconnects with `since` and loses nothing. Beyond the queue, at most the socket's
 //! write buffer (32 KiB plus the last batch) and the kernel's socket buffer hold data.
 
@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 
-use super::messages::{Deliver, SlowConsumer};
+use super::messages::{CloseConnection, Deliver};
+use super::protocol::close;
 
 /// How much one connection may have waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +97,8 @@ pub struct Overflow;
 #[derive(Clone)]
 pub struct Peer {
     pub recipient: Recipient<Deliver>,
-    pub slow: Recipient<SlowConsumer>,
+    /// Closes the connection (slow consumer, shutdown); never queued behind a limit.
+    pub control: Recipient<CloseConnection>,
     pub outbound: Arc<Outbound>,
 }
 
@@ -108,7 +110,10 @@ impl Peer {
             return Ok(());
         }
         if self.outbound.mark_overflowed() {
-            self.slow.do_send(SlowConsumer);
+            self.control.do_send(CloseConnection {
+                code: close::SLOW_CONSUMER,
+                reason: "slow consumer",
+            });
         }
         Err(Overflow)
     }

@@ -260,6 +260,20 @@ impl Handler<RoomClosed> for Registry {
     }
 }
 
+impl Handler<CloseAllSessions> for Registry {
+    type Result = usize;
+
+    fn handle(&mut self, _: CloseAllSessions, _: &mut Context<Self>) -> usize {
+        for entry in self.sessions.values() {
+            entry.peer.control.do_send(CloseConnection {
+                code: super::protocol::close::GOING_AWAY,
+                reason: "server shutting down",
+            });
+        }
+        self.sessions.len()
+    }
+}
+
 impl Handler<GetRegistryStats> for Registry {
     type Result = MessageResult<GetRegistryStats>;
 

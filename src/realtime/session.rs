@@ -108,7 +108,7 @@ impl WsSession {
     fn peer(&self, ctx: &mut ws::WebsocketContext<Self>) -> Peer {
         Peer {
             recipient: ctx.address().recipient(),
-            slow: ctx.address().recipient(),
+            control: ctx.address().recipient(),
             outbound: self.outbound.clone(),
         }
     }
@@ -683,17 +683,19 @@ impl Handler<Deliver> for WsSession {
     }
 }
 
-impl Handler<SlowConsumer> for WsSession {
+impl Handler<CloseConnection> for WsSession {
     type Result = ();
 
-    fn handle(&mut self, _: SlowConsumer, ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: CloseConnection, ctx: &mut Self::Context) {
         log::info!(
-            "connection {}: slow consumer, closing ({} frames, {} bytes waiting)",
+            "connection {}: closing {} {} ({} frames, {} bytes waiting)",
             self.id,
+            msg.code,
+            msg.reason,
             self.outbound.queued_frames(),
             self.outbound.queued_bytes()
         );
-        self.close_with(ctx, close::SLOW_CONSUMER, "slow consumer");
+        self.close_with(ctx, msg.code, msg.reason);
     }
 }
 
