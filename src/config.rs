@@ -29,6 +29,9 @@
 //! | `LIVEPLAN_MAX_OUTBOUND_BYTES` | `--max-outbound-bytes` | `1048576` |
 //! | `LIVEPLAN_MAX_OUTBOUND_MESSAGES` | `--max-outbound-messages` | `4096` |
 //! | `LIVEPLAN_SHUTDOWN_GRACE_MS` | `--shutdown-grace-ms` | `10000` |
+//! | `LIVEPLAN_EVENT_RETENTION_COUNT` | `--event-retention-count` | `10000` |
+//! | `LIVEPLAN_EVENT_RETENTION_AGE` | `--event-retention-age` | `7d` |
+//! | `LIVEPLAN_RETENTION_SWEEP_MS` | `--retention-sweep-ms` | `60000` |
 //!
 //! Numbers are read as text and checked here, so that a bad value stops the start with a
 //! message naming the variable, not only the flag.
@@ -39,6 +42,7 @@ use std::time::Duration;
 use clap::Args;
 
 pub use crate::realtime::outbound::QueueLimit;
+pub use crate::retention::RetentionPolicy;
 
 /// A configuration problem, naming the variable at fault.
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +125,15 @@ pub struct ServeArgs {
     /// before the process exits anyway, in milliseconds.
     #[arg(long, env = "LIVEPLAN_SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<String>,
+    /// Newest events kept per plan for `since` resume, whatever their age.
+    #[arg(long, env = "LIVEPLAN_EVENT_RETENTION_COUNT")]
+    pub event_retention_count: Option<String>,
+    /// Events younger than this are kept, whatever their number (`90s`, `12h`, `7d`).
+    #[arg(long, env = "LIVEPLAN_EVENT_RETENTION_AGE")]
+    pub event_retention_age: Option<String>,
+    /// How often old events are pruned, in milliseconds.
+    #[arg(long, env = "LIVEPLAN_RETENTION_SWEEP_MS")]
+    pub retention_sweep_ms: Option<String>,
 }
 
 /// Token options, shared by `serve` and `token`.
@@ -288,6 +301,8 @@ pub struct Settings {
     pub outbound: QueueLimit,
     /// The longest a graceful shutdown waits before exiting anyway.
     pub shutdown_grace: Duration,
+    /// What the event log keeps (for `since`), and how often it is pruned.
+    pub retention: RetentionPolicy,
 }
 
 /// A token bucket's shape: `burst` at once, `per_sec` sustained.
@@ -430,6 +445,29 @@ impl Settings {
                 10_000,
                 0..=3_600_000,
             )?),
+            retention: RetentionPolicy {
+                keep_count: parse_num(
+                    &args.event_retention_count,
+                    "LIVEPLAN_EVENT_RETENTION_COUNT",
+                    10_000,
+                    1..=1_000_000_000,
+                )? as i64,
+                keep_for: match non_empty(&args.event_retention_age) {
+                    None => Duration::from_secs(7 * 86_400),
+                    Some(text) => parse_duration(&text).ok_or_else(|| {
+                        ConfigError::new(
+                            "LIVEPLAN_EVENT_RETENTION_AGE",
+                            format!("{text:?} is not a duration such as 90s, 12h or 7d"),
+                        )
+                    })?,
+                },
+                sweep_every: Duration::from_millis(parse_num(
+                    &args.retention_sweep_ms,
+                    "LIVEPLAN_RETENTION_SWEEP_MS",
+                    60_000,
+                    10..=86_400_000,
+                )?),
+            },
         })
     }
 }

@@ -19,6 +19,7 @@
 //! - [`model`]: the contract's shapes (Plan, Task, Member, …).
 //! - [`origin`]: the `Origin` allow-list (WebSocket hijacking, CORS).
 //! - [`rate_limit`]: token buckets for WebSocket messages and REST mutations.
+//! - [`retention`]: the background pruning of old events.
 //! - [`cli`]: the `liveplan` command line (`serve`, `token`, `watch`).
 
 pub mod auth;
@@ -32,6 +33,7 @@ pub mod model;
 pub mod origin;
 pub mod rate_limit;
 pub mod realtime;
+pub mod retention;
 pub mod routes;
 pub mod service;
 pub mod startup;

@@ -66,6 +66,7 @@ impl Application {
             (TokenVerifier::new(&settings.auth, None)?, None)
         };
 
+        crate::retention::start(db.clone(), settings.retention);
         // Started once, here, not in the per-worker factory below: one registry for all.
         let registry: Addr<Registry> = Registry::launch(
             db.clone(),

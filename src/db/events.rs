@@ -143,3 +143,73 @@ pub fn can_resume(
         None => false,
     })
 }
+
+/// A plan whose log holds events past the retention policy: delete through `through`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PruneTarget {
+    pub plan_id: String,
+    pub oldest: i64,
+    pub through: i64,
+}
+
+/// The plans with events to prune: those beyond the newest `keep` of the plan, and those
+/// written before `cutoff`.
+pub fn prune_targets(
+    conn: &mut DbConnection,
+    keep: i64,
+    cutoff: chrono::NaiveDateTime,
+) -> Result<Vec<PruneTarget>, ApiError> {
+    use diesel::dsl::{max, min};
+    let spans: Vec<(String, Option<i64>, Option<i64>)> = plan_events::table
+        .group_by(plan_events::plan_id)
+        .select((
+            plan_events::plan_id,
+            min(plan_events::seq),
+            max(plan_events::seq),
+        ))
+        .load(conn)?;
+    let mut targets = Vec::new();
+    for (plan_id, oldest, newest) in spans {
+        let (Some(oldest), Some(newest)) = (oldest, newest) else {
+            continue;
+        };
+        let by_count = newest - keep;
+        let by_age = plan_events::table
+            .filter(plan_events::plan_id.eq(&plan_id))
+            .filter(plan_events::created_at.lt(cutoff))
+            .select(max(plan_events::seq))
+            .first::<Option<i64>>(conn)?;
+        let through = by_count.max(by_age.unwrap_or(i64::MIN));
+        if through >= oldest {
+            targets.push(PruneTarget {
+                plan_id,
+                oldest,
+                through,
+            });
+        }
+    }
+    Ok(targets)
+}
+
+/// Deletes the plan's events with `seq <= through`, at most `batch` of them (the oldest);
+/// answers how many went.
+pub fn prune_batch(
+    conn: &mut DbConnection,
+    target: &PruneTarget,
+    batch: i64,
+) -> Result<usize, ApiError> {
+    let oldest: Option<i64> = plan_events::table
+        .filter(plan_events::plan_id.eq(&target.plan_id))
+        .select(diesel::dsl::min(plan_events::seq))
+        .first(conn)?;
+    let Some(oldest) = oldest else {
+        return Ok(0);
+    };
+    let upto = target.through.min(oldest + batch - 1);
+    Ok(diesel::delete(
+        plan_events::table
+            .filter(plan_events::plan_id.eq(&target.plan_id))
+            .filter(plan_events::seq.le(upto)),
+    )
+    .execute(conn)?)
+}

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -83,10 +83,42 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
+/// Opens connections of the one backend the URL names. (diesel's `ConnectionManager` over a
+/// `MultiConnection` tries every backend and, when the server is down, reports only
+/// "Invalid connection url for multiconnection"; this keeps the real cause, e.g.
+/// "connection refused", for the logs.)
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match self.backend {
+            Backend::Sqlite => SqliteConnection::establish(&self.url).map(DbConnection::Sqlite),
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Pg),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
 /// The pool and how to use it. Cheap to clone.
 #[derive(Clone)]
 pub struct Database {
-    pool: Pool<ConnectionManager<DbConnection>>,
+    pool: Pool<Manager>,
     backend: Backend,
     /// SQLite has one writer per file. Taking this lock before a write transaction turns
     /// in-process contention into a queue instead of busy-waiting inside SQLite (and keeps
@@ -110,7 +142,10 @@ impl Database {
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(|e| format!("cannot enable WAL on {manager_url:?}: {e}"))?;
         }
-        let manager = ConnectionManager::<DbConnection>::new(manager_url);
+        let manager = Manager {
+            url: manager_url,
+            backend,
+        };
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(5))

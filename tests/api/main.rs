@@ -13,5 +13,6 @@ mod limits;
 mod logs;
 mod realtime;
 mod rest;
+mod retention;
 mod slow;
 mod tokens;
