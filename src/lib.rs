@@ -16,6 +16,7 @@
 //! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
 //!   and presence), `Registry` (rooms' lifecycle, users' sessions); the wire protocol.
 //! - [`logging`]: env_logger with every token redacted.
+//! - [`metrics`]: the Prometheus metrics behind `GET /metrics`.
 //! - [`model`]: the contract's shapes (Plan, Task, Member, …).
 //! - [`origin`]: the `Origin` allow-list (WebSocket hijacking, CORS).
 //! - [`rate_limit`]: token buckets for WebSocket messages and REST mutations.
@@ -29,6 +30,7 @@ pub mod db;
 pub mod error;
 pub mod json;
 pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod origin;
 pub mod rate_limit;

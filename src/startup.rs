@@ -12,6 +12,7 @@ use actix_web::{web, App, HttpServer};
 use crate::auth::{self, KnownUsers, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::db::Database;
+use crate::metrics::Metrics;
 use crate::rate_limit::PerUserLimiter;
 use crate::realtime::messages::CloseAllSessions;
 use crate::realtime::registry::Registry;
@@ -68,10 +69,12 @@ impl Application {
 
         crate::retention::start(db.clone(), settings.retention);
         // Started once, here, not in the per-worker factory below: one registry for all.
+        let metrics = Arc::new(Metrics::new().map_err(|e| format!("metrics: {e}"))?);
         let registry: Addr<Registry> = Registry::launch(
             db.clone(),
             settings.room_idle_timeout,
             settings.max_connections_per_user,
+            metrics.clone(),
         );
         let dev_mode = dev_issuer.is_some();
         let workers = settings.workers;
@@ -84,11 +87,15 @@ impl Application {
             dev_issuer,
             users: KnownUsers::default(),
             rest_limiter: PerUserLimiter::new(settings.rest_rate),
+            metrics,
             settings: Arc::new(settings),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(
+                    crate::routes::metrics::time_request,
+                ))
                 // Outermost after the logger: a refused origin never reaches a handler.
                 .wrap(actix_web::middleware::from_fn(crate::origin::guard))
                 // The whole request line, query included (`since`, `limit` help operators);

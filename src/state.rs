@@ -7,6 +7,7 @@ use actix::Addr;
 use crate::auth::{KnownUsers, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::db::Database;
+use crate::metrics::Metrics;
 use crate::rate_limit::PerUserLimiter;
 use crate::realtime::registry::Registry;
 
@@ -20,5 +21,6 @@ pub struct AppState {
     pub users: KnownUsers,
     /// REST mutations per user (taken in the `AuthUser` extractor).
     pub rest_limiter: PerUserLimiter,
+    pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
 }

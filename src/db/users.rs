@@ -32,15 +32,26 @@ pub fn upsert(
             created_at: t,
             updated_at: t,
         };
-        match diesel::insert_into(users::table).values(&row).execute(conn) {
-            // Another request for the same new user won the race; its row is as good.
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-            other => {
-                other?;
-            }
-        }
+        insert_unless_present(conn, &row)?;
     }
     Ok(())
+}
+
+/// Inserts the row; if a concurrent request inserted the same user first, keeps theirs.
+/// The insert runs in a savepoint (a nested transaction): on PostgreSQL a failed statement
+/// would otherwise abort the whole surrounding transaction.
+fn insert_unless_present(conn: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(users::table)
+            .values(row)
+            .execute(conn)
+            .map(|_| ())
+    });
+    match inserted {
+        // Another request for the same new user won the race; its row is as good.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Makes sure a row exists for a user who may never have signed in (added as a member by
@@ -57,10 +68,9 @@ pub fn ensure(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<
         created_at: t,
         updated_at: t,
     };
-    diesel::insert_into(users::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(row.name)
+    insert_unless_present(conn, &row)?;
+    // Whoever won a race, the stored name is the one to answer.
+    Ok(name_of(conn, id)?.unwrap_or(row.name))
 }
 
 pub fn name_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, ApiError> {

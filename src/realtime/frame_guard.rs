@@ -17,17 +17,27 @@ use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
 use futures_util::Stream;
 
-/// Raised when the guard refused a frame: the session reads it to pick close 1009.
+/// What the guard saw, for the session to pick its close code: an oversized frame (close
+/// 1009), or the connection failing under it (nobody left to send a close to). Both reach
+/// the session only as an I/O `ProtocolError`, like invalid UTF-8 does.
 #[derive(Debug, Clone, Default)]
-pub struct Oversized(Arc<AtomicBool>);
+pub struct Oversized {
+    oversized: Arc<AtomicBool>,
+    lost: Arc<AtomicBool>,
+}
 
 impl Oversized {
     pub fn is_raised(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.oversized.load(Ordering::Relaxed)
     }
 
     fn raise(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.oversized.store(true, Ordering::Relaxed);
+    }
+
+    /// The connection's byte stream failed (e.g. the peer hung up mid-frame).
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
     }
 }
 
@@ -146,6 +156,10 @@ where
                     self.oversized.raise();
                     Poll::Ready(Some(Err(PayloadError::Overflow)))
                 }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.oversized.lost.store(true, Ordering::Relaxed);
+                Poll::Ready(Some(Err(e)))
             }
             other => other,
         }

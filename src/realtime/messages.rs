@@ -97,6 +97,8 @@ pub struct PublishEvents {
     pub events: Vec<(i64, Frame)>,
     pub exclude: Option<Exclusion>,
     pub after: AfterPublish,
+    /// When the transaction committed (metrics: commit→enqueue latency).
+    pub committed_at: Option<std::time::Instant>,
 }
 
 /// Puts every connection of a user out of the room at once (member removed).

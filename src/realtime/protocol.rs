@@ -75,6 +75,20 @@ pub struct RefreshToken {
     pub token: String,
 }
 
+impl ClientMessage {
+    /// The message's `type`, as a metrics label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientMessage::JoinPlan(_) => "join-plan",
+            ClientMessage::LeavePlan(_) => "leave-plan",
+            ClientMessage::Ping => "ping",
+            ClientMessage::Typing(_) => "typing",
+            ClientMessage::Presence(_) => "presence",
+            ClientMessage::RefreshToken(_) => "refresh-token",
+        }
+    }
+}
+
 /// Why a frame could not be decoded; becomes an `error` reply with `bad_request`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodeError {

@@ -16,6 +16,7 @@ use super::messages::*;
 use super::outbound::Peer;
 use super::room::RoomActor;
 use crate::db::Database;
+use crate::metrics::Metrics;
 
 struct SessionEntry {
     user_id: String,
@@ -32,10 +33,16 @@ pub struct Registry {
     by_user: HashMap<String, HashSet<ConnectionId>>,
     room_idle_timeout: Duration,
     max_connections_per_user: usize,
+    metrics: Arc<Metrics>,
 }
 
 impl Registry {
-    pub fn new(db: Database, room_idle_timeout: Duration, max_connections_per_user: usize) -> Self {
+    pub fn new(
+        db: Database,
+        room_idle_timeout: Duration,
+        max_connections_per_user: usize,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Registry {
             db,
             rooms: HashMap::new(),
@@ -44,6 +51,7 @@ impl Registry {
             by_user: HashMap::new(),
             room_idle_timeout,
             max_connections_per_user,
+            metrics,
         }
     }
 
@@ -53,10 +61,11 @@ impl Registry {
         db: Database,
         room_idle_timeout: Duration,
         max_connections_per_user: usize,
+        metrics: Arc<Metrics>,
     ) -> Addr<Registry> {
         Registry::create(|ctx| {
             ctx.set_mailbox_capacity(super::UNBOUNDED_MAILBOX);
-            Registry::new(db, room_idle_timeout, max_connections_per_user)
+            Registry::new(db, room_idle_timeout, max_connections_per_user, metrics)
         })
     }
 
@@ -67,7 +76,12 @@ impl Registry {
             }
         }
         let plan_id: Arc<str> = Arc::from(plan_id);
-        let room = RoomActor::launch(plan_id.clone(), self.db.clone(), ctx.address());
+        let room = RoomActor::launch(
+            plan_id.clone(),
+            self.db.clone(),
+            ctx.address(),
+            self.metrics.clone(),
+        );
         log::debug!("room {plan_id} started");
         self.rooms.insert(plan_id, room.clone());
         room
@@ -216,10 +230,14 @@ impl Handler<SendToUser> for Registry {
             if let Some(entry) = self.sessions.get(connection_id) {
                 debug_assert_eq!(entry.user_id, msg.user_id);
                 // A full queue means the session is already closing (1008).
-                let _ = entry.peer.deliver(Deliver {
+                let sent = entry.peer.deliver(Deliver {
                     frame: msg.frame.clone(),
                     route: Route::Personal,
                 });
+                match sent {
+                    Ok(()) => self.metrics.frames_delivered.inc(),
+                    Err(_) => self.metrics.frames_dropped.inc(),
+                }
             }
         }
     }

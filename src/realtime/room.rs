@@ -18,6 +18,7 @@ use super::outbound::Peer;
 use super::protocol::ServerMessage;
 use super::registry::Registry;
 use crate::db::{self, Database};
+use crate::metrics::Metrics;
 use crate::model::{Participant, PresenceStatus, UserRef};
 
 /// How long an out-of-order event waits for the ones before it before the room reads them
@@ -57,19 +58,35 @@ pub struct RoomActor {
     /// The last seq handed out; `None` until known (read from the database at start).
     delivered_through: Option<i64>,
     /// Events that arrived ahead of a missing one.
-    pending: BTreeMap<i64, (Frame, Option<Exclusion>)>,
+    pending: BTreeMap<i64, PendingEvent>,
     /// The plan was deleted: close once this seq has been delivered.
     close_after: Option<i64>,
     gap_fill_scheduled: bool,
     empty_since: Option<Instant>,
+    metrics: Arc<Metrics>,
+}
+
+/// An event waiting for its turn.
+struct PendingEvent {
+    frame: Frame,
+    exclude: Option<Exclusion>,
+    /// When it was committed (for the commit→enqueue histogram); none when read back
+    /// from the log by the gap filler.
+    committed_at: Option<Instant>,
 }
 
 impl RoomActor {
-    pub fn new(plan_id: Arc<str>, db: Database, registry: Addr<Registry>) -> Self {
+    pub fn new(
+        plan_id: Arc<str>,
+        db: Database,
+        registry: Addr<Registry>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         RoomActor {
             plan_id,
             db,
             registry,
+            metrics,
             connections: HashMap::new(),
             users: BTreeMap::new(),
             delivered_through: None,
@@ -82,10 +99,15 @@ impl RoomActor {
 
     /// Starts a room whose mailbox never makes a sender wait (so `send` and `do_send`
     /// from one sender stay in order).
-    pub fn launch(plan_id: Arc<str>, db: Database, registry: Addr<Registry>) -> Addr<RoomActor> {
+    pub fn launch(
+        plan_id: Arc<str>,
+        db: Database,
+        registry: Addr<Registry>,
+        metrics: Arc<Metrics>,
+    ) -> Addr<RoomActor> {
         RoomActor::create(|ctx| {
             ctx.set_mailbox_capacity(super::UNBOUNDED_MAILBOX);
-            RoomActor::new(plan_id, db, registry)
+            RoomActor::new(plan_id, db, registry, metrics)
         })
     }
 
@@ -109,17 +131,21 @@ impl RoomActor {
             seq: None,
         };
         let mut slow = Vec::new();
+        let mut delivered = 0;
         for (id, conn) in &self.connections {
             if except != Some(&**id) {
                 let sent = conn.peer.deliver(Deliver {
                     frame: frame.clone(),
                     route: route.clone(),
                 });
-                if sent.is_err() {
-                    slow.push(id.clone());
+                match sent {
+                    Ok(()) => delivered += 1,
+                    Err(_) => slow.push(id.clone()),
                 }
             }
         }
+        self.metrics.frames_delivered.inc_by(delivered);
+        self.metrics.frames_dropped.inc_by(slow.len() as u64);
         for id in slow {
             self.remove_connection(&id, ctx);
         }
@@ -130,6 +156,7 @@ impl RoomActor {
         let Some(conn) = self.connections.remove(connection_id) else {
             return;
         };
+        self.metrics.participants.dec();
         let mut left = None;
         if let Some(presence) = self.users.get_mut(&conn.user_id) {
             presence.connections -= 1;
@@ -168,7 +195,14 @@ impl RoomActor {
             return;
         };
         let mut dead = Vec::new();
-        while let Some((frame, exclude)) = self.pending.remove(&(through + 1)) {
+        let mut delivered = 0;
+        let mut dropped = 0;
+        while let Some(event) = self.pending.remove(&(through + 1)) {
+            let PendingEvent {
+                frame,
+                exclude,
+                committed_at,
+            } = event;
             through += 1;
             let route = Route::Room {
                 plan_id: self.plan_id.clone(),
@@ -189,11 +223,22 @@ impl RoomActor {
                     frame: frame.clone(),
                     route: route.clone(),
                 });
-                if sent.is_err() {
-                    dead.push(id.clone());
+                match sent {
+                    Ok(()) => delivered += 1,
+                    Err(_) => {
+                        dropped += 1;
+                        dead.push(id.clone());
+                    }
                 }
             }
+            if let Some(at) = committed_at {
+                self.metrics
+                    .commit_to_enqueue
+                    .observe(at.elapsed().as_secs_f64());
+            }
         }
+        self.metrics.frames_delivered.inc_by(delivered);
+        self.metrics.frames_dropped.inc_by(dropped);
         self.delivered_through = Some(through);
         dead.sort();
         dead.dedup();
@@ -237,7 +282,11 @@ impl RoomActor {
                         events.len()
                     );
                     for e in events {
-                        act.pending.entry(e.seq).or_insert((e.payload.into(), None));
+                        act.pending.entry(e.seq).or_insert(PendingEvent {
+                            frame: e.payload.into(),
+                            exclude: None,
+                            committed_at: None,
+                        });
                     }
                 }
                 Err(err) => log::warn!(
@@ -264,6 +313,7 @@ impl RoomActor {
                 },
             });
         }
+        self.metrics.participants.sub(self.connections.len() as i64);
         self.connections.clear();
         self.users.clear();
         self.registry.do_send(RoomClosed {
@@ -321,6 +371,7 @@ impl Handler<JoinRoom> for RoomActor {
             .to_json();
             self.notify_all(frame.into(), None, ctx);
         }
+        self.metrics.participants.inc();
         self.connections.insert(
             msg.connection_id,
             Connection {
@@ -349,7 +400,14 @@ impl Handler<PublishEvents> for RoomActor {
         let last = msg.events.last().map(|(seq, _)| *seq);
         for (seq, frame) in msg.events {
             if self.delivered_through.is_none_or(|d| seq > d) {
-                self.pending.insert(seq, (frame, msg.exclude.clone()));
+                self.pending.insert(
+                    seq,
+                    PendingEvent {
+                        frame,
+                        exclude: msg.exclude.clone(),
+                        committed_at: msg.committed_at,
+                    },
+                );
             }
         }
         if msg.after == AfterPublish::CloseRoom {

@@ -82,6 +82,8 @@ pub struct WsSession {
     oversized: Oversized,
     /// What waits to be written to this connection (bounded; see `outbound`).
     outbound: Arc<Outbound>,
+    /// The close code sent, for the metrics (none: the connection just ended, 1006).
+    close_code: Option<u16>,
 }
 
 impl WsSession {
@@ -100,6 +102,7 @@ impl WsSession {
             skipping_fragments: false,
             oversized,
             outbound: Outbound::new(state.settings.outbound),
+            close_code: None,
             state,
         }
     }
@@ -122,6 +125,7 @@ impl WsSession {
                 true
             }
             Err(retry_after) => {
+                self.state.metrics.client_message("rate_limited");
                 self.refused_in_a_row += 1;
                 if self.refused_in_a_row >= self.state.settings.ws_rate_close_after {
                     log::info!(
@@ -188,6 +192,7 @@ impl WsSession {
     }
 
     fn close_with(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+        self.close_code.get_or_insert(code);
         ctx.close(Some(CloseReason {
             code: CloseCode::from(code),
             description: Some(reason.to_string()),
@@ -232,13 +237,19 @@ impl WsSession {
 
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         match protocol::decode(text) {
-            Ok(request) => self.dispatch(request, ctx),
-            Err(e) => self.send_error(
-                ctx,
-                e.request_id.as_deref(),
-                ErrorCode::BadRequest,
-                &e.message,
-            ),
+            Ok(request) => {
+                self.state.metrics.client_message(request.message.kind());
+                self.dispatch(request, ctx)
+            }
+            Err(e) => {
+                self.state.metrics.client_message("invalid");
+                self.send_error(
+                    ctx,
+                    e.request_id.as_deref(),
+                    ErrorCode::BadRequest,
+                    &e.message,
+                )
+            }
         }
     }
 
@@ -642,6 +653,9 @@ impl Actor for WsSession {
             self.leave_room(plan_id);
         }
         self.plans.clear();
+        self.state
+            .metrics
+            .connection_closed(self.close_code.unwrap_or(1006));
         if self.registered {
             self.state.registry.do_send(UnregisterSession {
                 connection_id: self.id.clone(),
@@ -710,6 +724,12 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             // The frame guard refused a frame by its header (its error arrives as I/O).
             Err(_) if self.oversized.is_raised() => {
                 return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
+            }
+            // The connection is gone (e.g. the peer sent its close and hung up at once):
+            // nobody to send a close frame to.
+            Err(ws::ProtocolError::Io(e)) if self.oversized.is_lost() => {
+                log::debug!("connection {}: lost: {e}", self.id);
+                return ctx.stop();
             }
             Err(e) => {
                 log::info!("connection {}: protocol error: {e}", self.id);

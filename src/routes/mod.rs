@@ -5,6 +5,7 @@ pub mod dev;
 pub mod events;
 pub mod health;
 pub mod members;
+pub mod metrics;
 pub mod plans;
 pub mod tasks;
 pub mod ws;
@@ -21,6 +22,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig, dev_mode: bool) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::metrics))
         .route("/ws", web::get().to(ws::connect));
     if dev_mode {
         cfg.route("/api/dev/token", web::post().to(dev::token));

@@ -128,9 +128,13 @@ where
     T: Send + 'static,
 {
     let registry = state.registry.clone();
+    let metrics = state.metrics.clone();
     state
         .db
-        .write_then(f, move |outcome| publish(&registry, outcome, exclude))
+        .write_then(f, move |outcome| {
+            metrics.events_committed.inc_by(outcome.events.len() as u64);
+            publish(&registry, outcome, exclude)
+        })
         .await
 }
 
@@ -157,6 +161,7 @@ fn publish<T>(registry: &Addr<Registry>, outcome: &Outcome<T>, exclude: Option<E
                 } else {
                     AfterPublish::Nothing
                 },
+                committed_at: Some(std::time::Instant::now()),
             },
         });
     }

@@ -159,6 +159,8 @@ async fn a_client_that_stops_reading_is_closed_1008_and_resumes_without_loss() {
     let app = spawn_app_with(|a| {
         a.max_outbound_bytes = Some(QUEUE_BYTES.to_string());
         a.workers = Some("4".into());
+        // Keep the whole flood for the resume (the default keeps the newest 10,000).
+        a.event_retention_count = Some("1000000".into());
     })
     .await;
     let plan = app.create_plan("ada", "Flood").await;
