@@ -30,6 +30,9 @@ pub enum Command {
     Token(TokenArgs),
     /// Join a plan over WebSocket and print every frame, resuming after disconnects.
     Watch(WatchArgs),
+    /// Drive load at a running server (N clients; REST events or typing at a rate) and
+    /// report delivery latency, loss and order as one JSON line.
+    Load(crate::load::LoadArgs),
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve(args),
         Command::Token(args) => token(args),
         Command::Watch(args) => watch::run(args),
+        Command::Load(args) => crate::load::run(args),
     }
 }
 

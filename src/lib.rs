@@ -22,6 +22,7 @@
 //! - [`rate_limit`]: token buckets for WebSocket messages and REST mutations.
 //! - [`retention`]: the background pruning of old events.
 //! - [`cli`]: the `liveplan` command line (`serve`, `token`, `watch`).
+//! - [`load`]: `liveplan load`, the load tool (N clients, events or typing at a rate).
 
 pub mod auth;
 pub mod cli;
@@ -29,6 +30,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod json;
+pub mod load;
 pub mod logging;
 pub mod metrics;
 pub mod model;
