@@ -32,6 +32,8 @@
 //! | `LIVEPLAN_EVENT_RETENTION_COUNT` | `--event-retention-count` | `10000` |
 //! | `LIVEPLAN_EVENT_RETENTION_AGE` | `--event-retention-age` | `7d` |
 //! | `LIVEPLAN_RETENTION_SWEEP_MS` | `--retention-sweep-ms` | `60000` |
+//! | `LIVEPLAN_DUE_REMINDER_BEFORE` | `--due-reminder-before` | `1h` |
+//! | `LIVEPLAN_DUE_REMINDER_SWEEP_MS` | `--due-reminder-sweep-ms` | `30000` |
 //!
 //! Numbers are read as text and checked here, so that a bad value stops the start with a
 //! message naming the variable, not only the flag.
@@ -42,6 +44,7 @@ use std::time::Duration;
 use clap::Args;
 
 pub use crate::realtime::outbound::QueueLimit;
+pub use crate::reminders::ReminderPolicy;
 pub use crate::retention::RetentionPolicy;
 
 /// A configuration problem, naming the variable at fault.
@@ -134,6 +137,12 @@ pub struct ServeArgs {
     /// How often old events are pruned, in milliseconds.
     #[arg(long, env = "LIVEPLAN_RETENTION_SWEEP_MS")]
     pub retention_sweep_ms: Option<String>,
+    /// How long before its due time an assigned task is reminded (`15m`, `1h`, `1d`).
+    #[arg(long, env = "LIVEPLAN_DUE_REMINDER_BEFORE")]
+    pub due_reminder_before: Option<String>,
+    /// How often due-date reminders are looked for, in milliseconds.
+    #[arg(long, env = "LIVEPLAN_DUE_REMINDER_SWEEP_MS")]
+    pub due_reminder_sweep_ms: Option<String>,
 }
 
 /// Token options, shared by `serve` and `token`.
@@ -303,6 +312,8 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// What the event log keeps (for `since`), and how often it is pruned.
     pub retention: RetentionPolicy,
+    /// When due-date reminders go out.
+    pub reminders: ReminderPolicy,
 }
 
 /// A token bucket's shape: `burst` at once, `per_sec` sustained.
@@ -465,6 +476,23 @@ impl Settings {
                     &args.retention_sweep_ms,
                     "LIVEPLAN_RETENTION_SWEEP_MS",
                     60_000,
+                    10..=86_400_000,
+                )?),
+            },
+            reminders: ReminderPolicy {
+                before: match non_empty(&args.due_reminder_before) {
+                    None => Duration::from_secs(3600),
+                    Some(text) => parse_duration(&text).ok_or_else(|| {
+                        ConfigError::new(
+                            "LIVEPLAN_DUE_REMINDER_BEFORE",
+                            format!("{text:?} is not a duration such as 15m, 1h or 1d"),
+                        )
+                    })?,
+                },
+                sweep_every: Duration::from_millis(parse_num(
+                    &args.due_reminder_sweep_ms,
+                    "LIVEPLAN_DUE_REMINDER_SWEEP_MS",
+                    30_000,
                     10..=86_400_000,
                 )?),
             },

@@ -20,6 +20,7 @@
 //! - [`model`]: the contract's shapes (Plan, Task, Member, …).
 //! - [`origin`]: the `Origin` allow-list (WebSocket hijacking, CORS).
 //! - [`rate_limit`]: token buckets for WebSocket messages and REST mutations.
+//! - [`reminders`]: the due-date reminder sweep.
 //! - [`retention`]: the background pruning of old events.
 //! - [`cli`]: the `liveplan` command line (`serve`, `token`, `watch`).
 //! - [`load`]: `liveplan load`, the load tool (N clients, events or typing at a rate).
@@ -37,6 +38,7 @@ pub mod model;
 pub mod origin;
 pub mod rate_limit;
 pub mod realtime;
+pub mod reminders;
 pub mod retention;
 pub mod routes;
 pub mod service;

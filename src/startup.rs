@@ -76,6 +76,7 @@ impl Application {
             settings.max_connections_per_user,
             metrics.clone(),
         );
+        crate::reminders::start(db.clone(), registry.clone(), settings.reminders);
         let dev_mode = dev_issuer.is_some();
         let workers = settings.workers;
         // actix counts the grace in whole seconds.

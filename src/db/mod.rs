@@ -10,6 +10,7 @@
 //!   `settings`), each with plain synchronous query functions.
 
 pub mod comments;
+pub mod due_reminders;
 pub mod events;
 pub mod members;
 pub mod models;

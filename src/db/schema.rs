@@ -78,6 +78,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    due_reminders (task_id) {
+        task_id -> Text,
+        due_at -> Timestamp,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(due_reminders -> tasks (task_id));
 diesel::joinable!(plan_members -> users (user_id));
 diesel::joinable!(plan_members -> plans (plan_id));
 diesel::joinable!(tasks -> plans (plan_id));
@@ -92,4 +101,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     plan_events,
     server_settings,
+    due_reminders,
 );

@@ -230,6 +230,8 @@ pub enum ServerMessage<'a> {
         task: &'a Task,
         actor: &'a UserRef,
     },
+    #[serde(rename_all = "camelCase")]
+    DueDateReminder { plan_id: &'a str, task: &'a Task },
 }
 
 impl ServerMessage<'_> {

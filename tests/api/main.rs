@@ -12,6 +12,7 @@ mod events;
 mod limits;
 mod logs;
 mod realtime;
+mod reminders;
 mod rest;
 mod retention;
 mod slow;
