@@ -6,7 +6,7 @@
 //! client announcing a 1 TiB frame and streaming it would make the server hold all of it.
 //! This guard reads just the frame headers as the bytes pass by (it never copies them),
 //! and when a header announces more than the limit it ends the stream with an error and
-//! raises [`Oversized`], so the session closes with 1009 at once.
+//! raises [`GuardSignals::is_oversized`], so the session closes with 1009 at once.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,18 +21,15 @@ use futures_util::Stream;
 /// 1009), or the connection failing under it (nobody left to send a close to). Both reach
 /// the session only as an I/O `ProtocolError`, like invalid UTF-8 does.
 #[derive(Debug, Clone, Default)]
-pub struct Oversized {
+pub struct GuardSignals {
     oversized: Arc<AtomicBool>,
     lost: Arc<AtomicBool>,
 }
 
-impl Oversized {
-    pub fn is_raised(&self) -> bool {
+impl GuardSignals {
+    /// A frame header announced more than the limit.
+    pub fn is_oversized(&self) -> bool {
         self.oversized.load(Ordering::Relaxed)
-    }
-
-    fn raise(&self) {
-        self.oversized.store(true, Ordering::Relaxed);
     }
 
     /// The connection's byte stream failed (e.g. the peer hung up mid-frame).
@@ -56,11 +53,11 @@ pub struct FrameGuard<S> {
     inner: S,
     limit: u64,
     position: Position,
-    oversized: Oversized,
+    signals: GuardSignals,
 }
 
 impl<S> FrameGuard<S> {
-    pub fn new(inner: S, limit: usize, oversized: Oversized) -> Self {
+    pub fn new(inner: S, limit: usize, signals: GuardSignals) -> Self {
         FrameGuard {
             inner,
             limit: limit as u64,
@@ -68,7 +65,7 @@ impl<S> FrameGuard<S> {
                 bytes: [0; 14],
                 have: 0,
             },
-            oversized,
+            signals,
         }
     }
 
@@ -153,12 +150,12 @@ where
                 if self.inspect(&chunk) {
                     Poll::Ready(Some(Ok(chunk)))
                 } else {
-                    self.oversized.raise();
+                    self.signals.oversized.store(true, Ordering::Relaxed);
                     Poll::Ready(Some(Err(PayloadError::Overflow)))
                 }
             }
             Poll::Ready(Some(Err(e))) => {
-                self.oversized.lost.store(true, Ordering::Relaxed);
+                self.signals.lost.store(true, Ordering::Relaxed);
                 Poll::Ready(Some(Err(e)))
             }
             other => other,
@@ -171,7 +168,11 @@ mod tests {
     use super::*;
 
     fn guard(limit: usize) -> FrameGuard<futures_util::stream::Empty<Result<Bytes, PayloadError>>> {
-        FrameGuard::new(futures_util::stream::empty(), limit, Oversized::default())
+        FrameGuard::new(
+            futures_util::stream::empty(),
+            limit,
+            GuardSignals::default(),
+        )
     }
 
     /// A masked client frame header for a payload of `len` bytes.

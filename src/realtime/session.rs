@@ -13,7 +13,7 @@ use actix::prelude::*;
 use actix_web::web;
 use actix_web_actors::ws::{self, CloseCode, CloseReason};
 
-use super::frame_guard::Oversized;
+use super::frame_guard::GuardSignals;
 use super::messages::*;
 use super::outbound::{Outbound, Peer};
 use super::protocol::{self, close, ClientMessage, Request, ServerMessage};
@@ -78,8 +78,8 @@ pub struct WsSession {
     refused_in_a_row: u32,
     /// The first frame of a fragmented message was refused: drop the rest of it.
     skipping_fragments: bool,
-    /// Raised by the connection's [`super::frame_guard::FrameGuard`].
-    oversized: Oversized,
+    /// What the connection's [`super::frame_guard::FrameGuard`] saw.
+    guard: GuardSignals,
     /// What waits to be written to this connection (bounded; see `outbound`).
     outbound: Arc<Outbound>,
     /// The close code sent, for the metrics (none: the connection just ended, 1006).
@@ -87,7 +87,7 @@ pub struct WsSession {
 }
 
 impl WsSession {
-    pub fn new(identity: Identity, state: web::Data<AppState>, oversized: Oversized) -> Self {
+    pub fn new(identity: Identity, state: web::Data<AppState>, guard: GuardSignals) -> Self {
         WsSession {
             id: Arc::from(uuid::Uuid::new_v4().to_string()),
             identity,
@@ -100,7 +100,7 @@ impl WsSession {
             rate: TokenBucket::new(state.settings.ws_rate, Instant::now()),
             refused_in_a_row: 0,
             skipping_fragments: false,
-            oversized,
+            guard,
             outbound: Outbound::new(state.settings.outbound),
             close_code: None,
             state,
@@ -722,12 +722,12 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
             }
             // The frame guard refused a frame by its header (its error arrives as I/O).
-            Err(_) if self.oversized.is_raised() => {
+            Err(_) if self.guard.is_oversized() => {
                 return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
             }
             // The connection is gone (e.g. the peer sent its close and hung up at once):
             // nobody to send a close frame to.
-            Err(ws::ProtocolError::Io(e)) if self.oversized.is_lost() => {
+            Err(ws::ProtocolError::Io(e)) if self.guard.is_lost() => {
                 log::debug!("connection {}: lost: {e}", self.id);
                 return ctx.stop();
             }

@@ -6,7 +6,7 @@ use actix_web_actors::ws;
 
 use super::State;
 use crate::auth::{bearer_token, TokenError};
-use crate::realtime::frame_guard::{FrameGuard, Oversized};
+use crate::realtime::frame_guard::{FrameGuard, GuardSignals};
 use crate::realtime::session::{RejectedSession, WsSession};
 
 pub async fn connect(
@@ -34,9 +34,9 @@ pub async fn connect(
         .await
         .map_err(actix_web::Error::from)?;
     let max_frame = state.settings.max_message_bytes;
-    let oversized = Oversized::default();
-    let session = WsSession::new(identity, state.clone(), oversized.clone());
-    let stream = FrameGuard::new(stream, max_frame, oversized);
+    let signals = GuardSignals::default();
+    let session = WsSession::new(identity, state.clone(), signals.clone());
+    let stream = FrameGuard::new(stream, max_frame, signals);
     ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(max_frame)
         .start()
