@@ -7,6 +7,8 @@
 //! event frames they got. One iteration = serialise a `task-created` frame + send
 //! `PublishEvents` to the room + wait until all N connections have handled it. No socket
 //! I/O: this is the room's loop plus N mailbox hops, all on one actix arbiter (thread).
+//! The `fanout_burst16` group publishes 16 events back to back per iteration (as
+//! concurrent writers do) and waits for all 16 × N deliveries.
 //!
 //! The room runs against a real (temporary) SQLite database, as in the server; the plan
 //! does not exist there, so the room starts from the first seq it is given.
@@ -38,6 +40,8 @@ use liveplan::realtime::room::RoomActor;
 use serde::Serialize;
 
 const ROOM_SIZES: &[usize] = &[10, 1_000, 10_000];
+/// Events per iteration in the burst group.
+const BURST: usize = 16;
 /// Connections belong to this many distinct users (a user may have several tabs open).
 const USERS: usize = 100;
 const PLAN_ID: &str = "34860a1e-a6fa-43a5-8c4c-4db22a1153c6";
@@ -82,13 +86,20 @@ impl Handler<Deliver> for FakeSession {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
-        // A session counts the frame out of its queue once written to the socket.
-        self.outbound.pop(msg.frame.len());
-        black_box(msg.frame.as_bytes());
-        if let Route::Room { seq: Some(_), .. } = msg.route {
-            if self.shared.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-                self.shared.done.wake();
+        // A session counts the frames out of its queue once written to the socket.
+        self.outbound.pop(
+            msg.batch.frames_from(msg.start),
+            msg.batch.bytes_from(msg.start),
+        );
+        let mut events = 0;
+        for entry in msg.entries() {
+            black_box(entry.frame.as_bytes());
+            if let Route::Room { seq: Some(_), .. } = entry.route {
+                events += 1;
             }
+        }
+        if events > 0 && self.shared.remaining.fetch_sub(events, Ordering::AcqRel) == events {
+            self.shared.done.wake();
         }
     }
 }
@@ -218,20 +229,40 @@ impl Room {
         room
     }
 
-    /// One iteration: serialise, publish, wait for all N deliveries. Returns the time taken.
+    /// One iteration: serialise one event, publish it, wait for all N deliveries.
+    /// Returns the time taken.
     async fn publish(&mut self, source: &EventSource, after: AfterPublish) -> Duration {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.shared.remaining.store(self.n, Ordering::Release);
+        self.publish_burst(source, 1, after).await
+    }
+
+    /// `burst` events committed back to back (as concurrent writers do): each serialised
+    /// and published on its own, then wait for all `burst` × N deliveries.
+    async fn publish_burst(
+        &mut self,
+        source: &EventSource,
+        burst: usize,
+        after: AfterPublish,
+    ) -> Duration {
+        self.shared
+            .remaining
+            .store(self.n * burst, Ordering::Release);
         let start = Instant::now();
-        let frame = source.frame(seq);
-        self.addr.do_send(PublishEvents {
-            events: vec![(seq, frame.into())],
-            exclude: None,
-            after,
-            // As the write path does, right after the commit.
-            committed_at: Some(Instant::now()),
-        });
+        for i in 0..burst {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            let frame = source.frame(seq);
+            self.addr.do_send(PublishEvents {
+                events: vec![(seq, frame.into())],
+                exclude: None,
+                after: if i + 1 == burst {
+                    after.clone()
+                } else {
+                    AfterPublish::Nothing
+                },
+                // As the write path does, right after the commit.
+                committed_at: Some(Instant::now()),
+            });
+        }
         self.shared.all_delivered().await;
         let elapsed = start.elapsed();
         assert_eq!(
@@ -276,6 +307,29 @@ fn bench_fanout(c: &mut Criterion) {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         total += room.publish(&source, AfterPublish::Nothing).await;
+                    }
+                    total
+                })
+            })
+        });
+        system.block_on(room.close(&source));
+    }
+    group.finish();
+
+    // Bursts: 16 events committed back to back reach the room before it drains.
+    let mut group = c.benchmark_group("fanout_burst16");
+    for &n in &ROOM_SIZES[..2] {
+        let mut room = system.block_on(Room::open(n, &db, &registry, &metrics));
+        group.throughput(Throughput::Elements((n * BURST) as u64));
+        group.sample_size(20);
+        group.bench_with_input(BenchmarkId::new("task_created", n), &n, |b, _| {
+            b.iter_custom(|iters| {
+                system.block_on(async {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        total += room
+                            .publish_burst(&source, BURST, AfterPublish::Nothing)
+                            .await;
                     }
                     total
                 })

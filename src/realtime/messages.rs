@@ -44,13 +44,87 @@ pub enum Route {
     Personal,
 }
 
-/// A frame for the session to write. Sent only through [`super::outbound::Peer`], which
-/// counts it into the session's bounded queue.
+/// One frame of a [`Batch`]: where it comes from, and the connection it is not for.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub frame: Frame,
+    pub route: Route,
+    /// Skipped by this connection (the originator of a change, the sender of a relay).
+    pub except: Option<Exclusion>,
+}
+
+/// Frames handed to many sessions at once, in order: built once by a room per drain and
+/// shared (each recipient gets a reference, not a copy).
+#[derive(Debug)]
+pub struct Batch {
+    entries: Vec<Outgoing>,
+    /// `bytes_before[i]`: the frame bytes of `entries[..i]` (one more item than entries).
+    bytes_before: Vec<usize>,
+}
+
+impl Batch {
+    pub fn new(entries: Vec<Outgoing>) -> Batch {
+        let mut bytes_before = Vec::with_capacity(entries.len() + 1);
+        let mut total = 0;
+        bytes_before.push(0);
+        for e in &entries {
+            total += e.frame.len();
+            bytes_before.push(total);
+        }
+        Batch {
+            entries,
+            bytes_before,
+        }
+    }
+
+    /// A batch of one frame for every recipient.
+    pub fn one(frame: Frame, route: Route) -> Batch {
+        Batch::new(vec![Outgoing {
+            frame,
+            route,
+            except: None,
+        }])
+    }
+
+    pub fn entries(&self) -> &[Outgoing] {
+        &self.entries
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Frames from `start` on (what a recipient's queue counts in and out).
+    pub fn frames_from(&self, start: usize) -> usize {
+        self.entries.len().saturating_sub(start)
+    }
+
+    /// Frame bytes from `start` on.
+    pub fn bytes_from(&self, start: usize) -> usize {
+        let total = self.bytes_before.last().copied().unwrap_or(0);
+        total - self.bytes_before.get(start).copied().unwrap_or(total)
+    }
+}
+
+/// Frames for the session to write: `batch`'s entries from `start` on (a connection that
+/// joined a room while the room was filling a batch gets only what came after). Sent only
+/// through [`super::outbound::Peer`], which counts them into the session's bounded queue.
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]
 pub struct Deliver {
-    pub frame: Frame,
-    pub route: Route,
+    pub batch: Arc<Batch>,
+    pub start: usize,
+}
+
+impl Deliver {
+    /// The entries this delivery carries.
+    pub fn entries(&self) -> &[Outgoing] {
+        self.batch.entries().get(self.start..).unwrap_or(&[])
+    }
 }
 
 /// Close the connection with this code and reason: its queue overflowed (1008

@@ -8,8 +8,10 @@
 //! the outbound queue, and it drains exactly as fast as the socket takes bytes.
 //!
 //! [`Outbound`] counts what is in that queue (frames and bytes, added by the sender before
-//! `do_send`, removed by the session as it writes each frame to the socket). A sender that
-//! would push it over the limit does not send; it marks the queue overflowed and sends one
+//! `do_send`, removed by the session as it writes a delivery's frames to the socket). A
+//! delivery is one mailbox message carrying a room's batch of frames (see
+//! [`super::messages::Batch`]), counted in and out whole. A sender that would push the
+//! queue over the limit does not send; it marks the queue overflowed and sends one
 //! [`CloseConnection`] notice, after which the session closes with 1008 `slow consumer`. The
 //! client reconnects with `since` and loses nothing. Beyond the queue, at most the socket's
 //! write buffer (32 KiB plus the last batch) and the kernel's socket buffer hold data.
@@ -19,7 +21,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 
-use super::messages::{CloseConnection, Deliver};
+use super::messages::{Batch, CloseConnection, Deliver, Frame, Route};
 use super::protocol::close;
 
 /// How much one connection may have waiting.
@@ -48,24 +50,26 @@ impl Outbound {
         })
     }
 
-    /// Counts a frame in, unless that would pass the limit (or it already overflowed).
-    fn try_push(&self, len: usize) -> bool {
+    /// Counts `count` frames of `len` bytes in all, unless that would pass the limit (or
+    /// it already overflowed).
+    fn try_push(&self, count: usize, len: usize) -> bool {
         if self.overflowed.load(Ordering::Relaxed) {
             return false;
         }
-        let frames = self.frames.fetch_add(1, Ordering::Relaxed) + 1;
+        let frames = self.frames.fetch_add(count, Ordering::Relaxed) + count;
         let bytes = self.bytes.fetch_add(len, Ordering::Relaxed) + len;
         if frames > self.limit.max_frames || bytes > self.limit.max_bytes {
-            self.frames.fetch_sub(1, Ordering::Relaxed);
+            self.frames.fetch_sub(count, Ordering::Relaxed);
             self.bytes.fetch_sub(len, Ordering::Relaxed);
             return false;
         }
         true
     }
 
-    /// The session wrote a frame to the socket (or dropped it): count it out.
-    pub fn pop(&self, len: usize) {
-        self.frames.fetch_sub(1, Ordering::Relaxed);
+    /// The session wrote `count` frames of `len` bytes in all to the socket (or dropped
+    /// them): count them out.
+    pub fn pop(&self, count: usize, len: usize) {
+        self.frames.fetch_sub(count, Ordering::Relaxed);
         self.bytes.fetch_sub(len, Ordering::Relaxed);
     }
 
@@ -103,10 +107,18 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Queues a frame for the session, or, when its queue is full, tells it to close.
-    pub fn deliver(&self, message: Deliver) -> Result<(), Overflow> {
-        if self.outbound.try_push(message.frame.len()) {
-            self.recipient.do_send(message);
+    /// Queues `batch`'s frames from `start` on for the session (one mailbox message), or,
+    /// when its queue cannot take them all, tells it to close.
+    pub fn deliver(&self, batch: &Arc<Batch>, start: usize) -> Result<(), Overflow> {
+        let (count, len) = (batch.frames_from(start), batch.bytes_from(start));
+        if count == 0 {
+            return Ok(());
+        }
+        if self.outbound.try_push(count, len) {
+            self.recipient.do_send(Deliver {
+                batch: batch.clone(),
+                start,
+            });
             return Ok(());
         }
         if self.outbound.mark_overflowed() {
@@ -116,6 +128,11 @@ impl Peer {
             });
         }
         Err(Overflow)
+    }
+
+    /// Queues one frame for the session (see [`Peer::deliver`]).
+    pub fn deliver_one(&self, frame: Frame, route: Route) -> Result<(), Overflow> {
+        self.deliver(&Arc::new(Batch::one(frame, route)), 0)
     }
 
     pub fn connected(&self) -> bool {
@@ -133,17 +150,18 @@ mod tests {
             max_bytes: 100,
             max_frames: 3,
         });
-        assert!(q.try_push(40));
-        assert!(q.try_push(40));
-        assert!(!q.try_push(40), "bytes over");
+        assert!(q.try_push(1, 40));
+        assert!(q.try_push(1, 40));
+        assert!(!q.try_push(1, 40), "bytes over");
         assert_eq!((q.queued_frames(), q.queued_bytes()), (2, 80));
-        q.pop(40);
-        assert!(q.try_push(10));
-        assert!(q.try_push(10));
-        assert!(!q.try_push(1), "frames over");
+        q.pop(1, 40);
+        assert!(!q.try_push(3, 10), "a batch is taken whole or not at all");
+        assert_eq!((q.queued_frames(), q.queued_bytes()), (1, 40));
+        assert!(q.try_push(2, 20));
+        assert!(!q.try_push(1, 1), "frames over");
         assert!(q.mark_overflowed());
         assert!(!q.mark_overflowed(), "only the first caller notifies");
-        q.pop(10);
-        assert!(!q.try_push(1), "an overflowed queue takes nothing more");
+        q.pop(1, 10);
+        assert!(!q.try_push(1, 1), "an overflowed queue takes nothing more");
     }
 }

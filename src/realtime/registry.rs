@@ -221,6 +221,7 @@ impl Handler<SendToUser> for Registry {
         let Some(connections) = self.by_user.get(&msg.user_id) else {
             return;
         };
+        let batch = Arc::new(Batch::one(msg.frame, Route::Personal));
         for connection_id in connections {
             if let Some(ex) = &msg.exclude {
                 if ex.matches(connection_id, &msg.user_id) {
@@ -230,10 +231,7 @@ impl Handler<SendToUser> for Registry {
             if let Some(entry) = self.sessions.get(connection_id) {
                 debug_assert_eq!(entry.user_id, msg.user_id);
                 // A full queue means the session is already closing (1008).
-                let sent = entry.peer.deliver(Deliver {
-                    frame: msg.frame.clone(),
-                    route: Route::Personal,
-                });
+                let sent = entry.peer.deliver(&batch, 0);
                 match sent {
                     Ok(()) => self.metrics.frames_delivered.inc(),
                     Err(_) => self.metrics.frames_dropped.inc(),

@@ -2,6 +2,12 @@
 //! connection in the room in seq order, each frame serialised once and shared, and keeps
 //! presence (who is here, online or away, typing).
 //!
+//! Batching: events and notices go into an outbox; once the room has handled everything
+//! waiting in its mailbox (or the outbox holds [`MAX_BATCH`] frames) the outbox becomes one
+//! shared [`Batch`] and each connection gets one mailbox message for all of it. Under load
+//! a burst of commits or `typing` relays costs one message per connection, not one per
+//! frame; when idle, a batch holds the one frame that arrived.
+//!
 //! Ordering: the write path publishes right after each commit, but two commits can reach
 //! the room out of order. The room delivers strictly in seq order: it holds early events
 //! in `pending` and, if a gap lasts longer than [`GAP_FILL_DELAY`], reads the missing
@@ -25,11 +31,18 @@ use crate::model::{Participant, PresenceStatus, UserRef};
 /// from the database.
 const GAP_FILL_DELAY: Duration = Duration::from_millis(50);
 
+/// Frames in one batch at most: a full batch goes out at once, without waiting for the
+/// mailbox to empty (bounds the wait when messages never stop coming).
+const MAX_BATCH: usize = 128;
+
 /// One connection in the room.
 struct Connection {
     user_id: Arc<str>,
     status: PresenceStatus,
     peer: Peer,
+    /// Joined while batch `.0` was filling, after its first `.1` entries: gets only the
+    /// rest of that batch.
+    joined_during: (u64, usize),
 }
 
 /// One user in the room, over all their connections.
@@ -64,6 +77,14 @@ pub struct RoomActor {
     gap_fill_scheduled: bool,
     empty_since: Option<Instant>,
     metrics: Arc<Metrics>,
+    /// Frames for every connection, handed out together once the mailbox is empty (see
+    /// [`RoomActor::flush`]).
+    outbox: Vec<Outgoing>,
+    /// Commit times of the events in `outbox` (commit→enqueue histogram).
+    outbox_commits: Vec<Instant>,
+    /// Counts flushed batches; names the one `outbox` is filling.
+    batch_number: u64,
+    flush_scheduled: bool,
 }
 
 /// An event waiting for its turn.
@@ -94,6 +115,10 @@ impl RoomActor {
             close_after: None,
             gap_fill_scheduled: false,
             empty_since: Some(Instant::now()),
+            outbox: Vec::new(),
+            outbox_commits: Vec::new(),
+            batch_number: 0,
+            flush_scheduled: false,
         }
     }
 
@@ -123,30 +148,95 @@ impl RoomActor {
             .collect()
     }
 
-    /// Sends a room notice (no seq) to every connection but `except`; connections whose
-    /// queue is full are put out of the room (they are closing with 1008).
-    fn notify_all(&mut self, frame: Frame, except: Option<&str>, ctx: &mut Context<Self>) {
+    /// Queues a room notice (no seq) for every connection but `except`.
+    fn notify_all(&mut self, frame: Frame, except: Option<Exclusion>, ctx: &mut Context<Self>) {
         let route = Route::Room {
             plan_id: self.plan_id.clone(),
             seq: None,
         };
-        let mut slow = Vec::new();
+        self.enqueue(
+            Outgoing {
+                frame,
+                route,
+                except,
+            },
+            ctx,
+        );
+    }
+
+    /// Adds a frame to the batch for every connection. The batch goes out once the room
+    /// has handled every message waiting in its mailbox (so a burst of events or relays
+    /// reaches each session as one mailbox message), or at once when it is full.
+    fn enqueue(&mut self, frame: Outgoing, ctx: &mut Context<Self>) {
+        self.outbox.push(frame);
+        if self.outbox.len() >= MAX_BATCH {
+            self.flush(ctx);
+        } else if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            // Spawned items run after the mailbox has been emptied (actix's context loop).
+            ctx.spawn(actix::fut::ready(()).map(|(), act: &mut Self, ctx| {
+                act.flush_scheduled = false;
+                act.flush(ctx);
+            }));
+        }
+    }
+
+    /// Hands the batch to every connection (one message each, the batch shared); a
+    /// connection whose queue is full is put out of the room (it is closing with 1008).
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        if self.outbox.is_empty() {
+            return;
+        }
+        let batch = Arc::new(Batch::new(std::mem::take(&mut self.outbox)));
+        let filling = self.batch_number;
+        self.batch_number += 1;
+        // Frames a connection skips (its own change, its own typing) are not counted.
+        let mut skipped_by: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+        for (index, entry) in batch.entries().iter().enumerate() {
+            if let Some(ex) = &entry.except {
+                skipped_by
+                    .entry(ex.connection_id.as_str())
+                    .or_default()
+                    .push((index, ex.user_id.as_str()));
+            }
+        }
         let mut delivered = 0;
+        let mut dropped = 0;
+        let mut dead = Vec::new();
         for (id, conn) in &self.connections {
-            if except != Some(&**id) {
-                let sent = conn.peer.deliver(Deliver {
-                    frame: frame.clone(),
-                    route: route.clone(),
-                });
-                match sent {
-                    Ok(()) => delivered += 1,
-                    Err(_) => slow.push(id.clone()),
+            let start = match conn.joined_during {
+                (number, start) if number == filling => start,
+                _ => 0,
+            };
+            if start >= batch.len() {
+                continue;
+            }
+            if !conn.peer.connected() {
+                dead.push(id.clone());
+                continue;
+            }
+            let skipped = skipped_by.get(&**id).map_or(0, |skips| {
+                skips
+                    .iter()
+                    .filter(|(index, user)| *index >= start && *user == &*conn.user_id)
+                    .count()
+            });
+            match conn.peer.deliver(&batch, start) {
+                Ok(()) => delivered += batch.frames_from(start) - skipped,
+                Err(_) => {
+                    dropped += batch.frames_from(start) - skipped;
+                    dead.push(id.clone());
                 }
             }
         }
-        self.metrics.frames_delivered.inc_by(delivered);
-        self.metrics.frames_dropped.inc_by(slow.len() as u64);
-        for id in slow {
+        for at in self.outbox_commits.drain(..) {
+            self.metrics
+                .commit_to_enqueue
+                .observe(at.elapsed().as_secs_f64());
+        }
+        self.metrics.frames_delivered.inc_by(delivered as u64);
+        self.metrics.frames_dropped.inc_by(dropped as u64);
+        for id in dead {
             self.remove_connection(&id, ctx);
         }
     }
@@ -194,9 +284,6 @@ impl RoomActor {
         let Some(mut through) = self.delivered_through else {
             return;
         };
-        let mut dead = Vec::new();
-        let mut delivered = 0;
-        let mut dropped = 0;
         while let Some(event) = self.pending.remove(&(through + 1)) {
             let PendingEvent {
                 frame,
@@ -208,42 +295,16 @@ impl RoomActor {
                 plan_id: self.plan_id.clone(),
                 seq: Some(through),
             };
-            for (id, conn) in &self.connections {
-                if let Some(ex) = &exclude {
-                    if ex.matches(id, &conn.user_id) {
-                        continue;
-                    }
-                }
-                if !conn.peer.connected() {
-                    dead.push(id.clone());
-                    continue;
-                }
-                // A full queue: the session closes with 1008 and resumes with `since`.
-                let sent = conn.peer.deliver(Deliver {
-                    frame: frame.clone(),
-                    route: route.clone(),
-                });
-                match sent {
-                    Ok(()) => delivered += 1,
-                    Err(_) => {
-                        dropped += 1;
-                        dead.push(id.clone());
-                    }
-                }
-            }
-            if let Some(at) = committed_at {
-                self.metrics
-                    .commit_to_enqueue
-                    .observe(at.elapsed().as_secs_f64());
-            }
-        }
-        self.metrics.frames_delivered.inc_by(delivered);
-        self.metrics.frames_dropped.inc_by(dropped);
-        self.delivered_through = Some(through);
-        dead.sort();
-        dead.dedup();
-        for id in dead {
-            self.remove_connection(&id, ctx);
+            self.outbox_commits.extend(committed_at);
+            self.delivered_through = Some(through);
+            self.enqueue(
+                Outgoing {
+                    frame,
+                    route,
+                    except: exclude,
+                },
+                ctx,
+            );
         }
         if self.close_after.is_some_and(|last| through >= last) {
             self.close(ctx);
@@ -298,20 +359,22 @@ impl RoomActor {
         }));
     }
 
-    /// The plan is gone: everyone is put out and the room stops.
+    /// The plan is gone: everyone is put out (after what is queued) and the room stops.
     fn close(&mut self, ctx: &mut Context<Self>) {
+        self.flush(ctx);
         let frame: Frame = ServerMessage::RemovedFromPlan {
             plan_id: &self.plan_id,
         }
         .to_json()
         .into();
+        let removed = Arc::new(Batch::one(
+            frame,
+            Route::Evicted {
+                plan_id: self.plan_id.clone(),
+            },
+        ));
         for conn in self.connections.values() {
-            let _ = conn.peer.deliver(Deliver {
-                frame: frame.clone(),
-                route: Route::Evicted {
-                    plan_id: self.plan_id.clone(),
-                },
-            });
+            let _ = conn.peer.deliver(&removed, 0);
         }
         self.metrics.participants.sub(self.connections.len() as i64);
         self.connections.clear();
@@ -378,6 +441,7 @@ impl Handler<JoinRoom> for RoomActor {
                 user_id,
                 status: msg.status,
                 peer: msg.peer,
+                joined_during: (self.batch_number, self.outbox.len()),
             },
         );
         self.empty_since = None;
@@ -426,6 +490,14 @@ impl Handler<EvictUser> for RoomActor {
         }
         .to_json()
         .into();
+        let removed = Arc::new(Batch::one(
+            frame,
+            Route::Evicted {
+                plan_id: self.plan_id.clone(),
+            },
+        ));
+        // What is queued (the member-removed event among it) goes out first.
+        self.flush(ctx);
         let evicted: Vec<ConnectionId> = self
             .connections
             .iter()
@@ -434,12 +506,7 @@ impl Handler<EvictUser> for RoomActor {
             .collect();
         for id in evicted {
             if let Some(conn) = self.connections.get(&id) {
-                let _ = conn.peer.deliver(Deliver {
-                    frame: frame.clone(),
-                    route: Route::Evicted {
-                        plan_id: self.plan_id.clone(),
-                    },
-                });
+                let _ = conn.peer.deliver(&removed, 0);
             }
             self.remove_connection(&id, ctx);
         }
@@ -463,7 +530,11 @@ impl Handler<RelayTyping> for RoomActor {
             is_typing: msg.is_typing,
         }
         .to_json();
-        self.notify_all(frame.into(), Some(&msg.connection_id), ctx);
+        let sender = Exclusion {
+            connection_id: msg.connection_id.to_string(),
+            user_id: presence.user.id.clone(),
+        };
+        self.notify_all(frame.into(), Some(sender), ctx);
     }
 }
 
@@ -494,7 +565,11 @@ impl Handler<SetPresence> for RoomActor {
                 status: after,
             }
             .to_json();
-            self.notify_all(frame.into(), Some(&msg.connection_id), ctx);
+            let sender = Exclusion {
+                connection_id: msg.connection_id.to_string(),
+                user_id: presence.user.id.clone(),
+            };
+            self.notify_all(frame.into(), Some(sender), ctx);
         }
     }
 }
@@ -522,3 +597,6 @@ impl Handler<StopIfIdle> for RoomActor {
         idle
     }
 }
+
+#[cfg(test)]
+mod tests;

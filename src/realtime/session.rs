@@ -32,7 +32,7 @@ enum PlanSubscription {
     /// arrive meanwhile are kept and written after the replay.
     Joining {
         attempt: u64,
-        buffer: Vec<Deliver>,
+        buffer: Vec<Outgoing>,
         /// The presence the room was told at the join.
         joined_with: PresenceStatus,
     },
@@ -670,19 +670,42 @@ impl Handler<Deliver> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
-        // The frame leaves the queue now: it is written to the socket's buffer, which
-        // takes it only as the client reads (the session runs only then).
-        self.outbound.pop(msg.frame.len());
-        match &msg.route {
-            Route::Personal => ctx.text(msg.frame),
+        // The frames leave the queue now: they are written to the socket's buffer, which
+        // takes them only as the client reads (the session runs only then).
+        self.outbound.pop(
+            msg.batch.frames_from(msg.start),
+            msg.batch.bytes_from(msg.start),
+        );
+        for entry in msg.entries() {
+            let skip = entry
+                .except
+                .as_ref()
+                .is_some_and(|ex| ex.matches(&self.id, &self.identity.user.id));
+            if !skip {
+                self.write_delivered(entry, ctx);
+            }
+        }
+    }
+}
+
+impl WsSession {
+    /// Writes one delivered frame, or keeps it while its plan's join is in flight, or
+    /// drops it (a room this connection left, an event it already wrote).
+    fn write_delivered(&mut self, entry: &Outgoing, ctx: &mut ws::WebsocketContext<Self>) {
+        match &entry.route {
+            Route::Personal => ctx.text(entry.frame.clone()),
             Route::Evicted { plan_id } => {
                 if self.plans.remove(plan_id).is_some() {
-                    ctx.text(msg.frame);
+                    ctx.text(entry.frame.clone());
                 }
             }
             Route::Room { plan_id, seq } => match self.plans.get_mut(plan_id) {
                 None => {}
-                Some(PlanSubscription::Joining { buffer, .. }) => buffer.push(msg),
+                Some(PlanSubscription::Joining { buffer, .. }) => buffer.push(Outgoing {
+                    frame: entry.frame.clone(),
+                    route: entry.route.clone(),
+                    except: None,
+                }),
                 Some(PlanSubscription::Live { last_seq, .. }) => {
                     if let Some(seq) = *seq {
                         if seq <= *last_seq {
@@ -690,7 +713,7 @@ impl Handler<Deliver> for WsSession {
                         }
                         *last_seq = seq;
                     }
-                    ctx.text(msg.frame);
+                    ctx.text(entry.frame.clone());
                 }
             },
         }
