@@ -23,10 +23,7 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
-use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::rt::time::{sleep, timeout};
@@ -34,6 +31,13 @@ use awc::http::Method;
 use awc::ws::{Frame, Message};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+
+use common::database::{self, TestDatabase};
+use common::http::{self, Socket};
+use common::process::{ServerBuilder, ServerProcess};
+use common::tokens;
+
+mod common;
 
 const SECRET: &str = "crash-test-secret-that-is-long-enough-for-hs256";
 
@@ -46,140 +50,18 @@ const MIN_ACKS: usize = 5 * WRITERS;
 /// How long a test waits for one frame or one answer it expects.
 const WAIT: Duration = Duration::from_secs(10);
 
-/// The `liveplan serve` binary as a child process.
-struct ServerProcess {
-    child: Child,
-    port: u16,
-    lines: Arc<Mutex<Vec<String>>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-}
-
-impl ServerProcess {
-    fn start(database_url: &str) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_liveplan"))
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", database_url)
-            .env("LIVEPLAN_JWT_SECRET", SECRET)
-            .env("LIVEPLAN_REST_RATE_BURST", "1000000")
-            .env("LIVEPLAN_REST_RATE_PER_SEC", "1000000")
-            .env("LIVEPLAN_MAX_CONNECTIONS_PER_USER", "1000")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the liveplan binary");
-        let stderr = child.stderr.take().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let (port_tx, port_rx) = mpsc::channel();
-        let collected = lines.clone();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(port) = line.split("listening on port ").nth(1) {
-                    let _ = port_tx.send(port.trim().parse::<u16>().unwrap());
-                }
-                collected.lock().unwrap().push(line);
-            }
-        });
-        let Ok(port) = port_rx.recv_timeout(Duration::from_secs(30)) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            let _ = reader.join();
-            panic!(
-                "the server did not log its port; it said: {:#?}",
-                lines.lock().unwrap()
-            );
-        };
-        ServerProcess {
-            child,
-            port,
-            lines,
-            reader: Some(reader),
-        }
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// SIGKILL: no shutdown hook, no flush, nothing graceful. Answers everything it logged.
-    fn kill_9(mut self) -> Vec<String> {
-        self.child.kill().expect("SIGKILL the server");
-        let status = self.child.wait().expect("reap the server");
-        assert!(
-            !status.success(),
-            "the server was killed, not stopped: {status:?}"
-        );
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-        let lines = self.lines.lock().unwrap().clone();
-        lines
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A database that lives as long as the test (the PostgreSQL one is dropped at the end).
-enum CrashDatabase {
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { admin_url: String, name: String },
-}
-
-impl CrashDatabase {
-    fn sqlite() -> (CrashDatabase, String) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("crash.db").display());
-        (CrashDatabase::Sqlite { _dir: dir }, url)
-    }
-
-    fn postgres(admin_url: &str) -> (CrashDatabase, String) {
-        use diesel::{Connection, PgConnection, RunQueryDsl};
-        let name = format!("liveplan_crash_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(admin_url)
-            .expect("LIVEPLAN_TEST_DATABASE_URL must point at a reachable PostgreSQL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create the test database");
-        let (prefix, _) = admin_url
-            .rsplit_once('/')
-            .expect("URL with a database name");
-        let url = format!("{prefix}/{name}");
-        (
-            CrashDatabase::Postgres {
-                admin_url: admin_url.to_string(),
-                name,
-            },
-            url,
-        )
-    }
-}
-
-impl Drop for CrashDatabase {
-    fn drop(&mut self) {
-        match self {
-            CrashDatabase::Sqlite { .. } => {}
-            CrashDatabase::Postgres { admin_url, name } => {
-                use diesel::{Connection, PgConnection, RunQueryDsl};
-                if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                    let _ =
-                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut conn);
-                }
-            }
-        }
-    }
+/// The binary on `database_url`, with rate limits and the per-user connection cap far
+/// above what the burst needs.
+fn start_server(database_url: &str) -> ServerProcess {
+    ServerBuilder::new(database_url, SECRET)
+        .env("LIVEPLAN_REST_RATE_BURST", "1000000")
+        .env("LIVEPLAN_REST_RATE_PER_SEC", "1000000")
+        .env("LIVEPLAN_MAX_CONNECTIONS_PER_USER", "1000")
+        .start()
 }
 
 fn token(user: &str, name: &str) -> String {
-    liveplan::auth::TokenIssuer::new(SECRET.as_bytes(), None, None)
-        .mint(user, name, None, 3600)
-        .expect("mint")
+    tokens::mint(SECRET, user, name, 3600)
 }
 
 /// A complete HTTP answer.
@@ -232,9 +114,7 @@ async fn call(
 }
 
 fn client() -> awc::Client {
-    awc::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .finish()
+    http::client(Duration::from_secs(20))
 }
 
 /// What an acknowledged request did, and so which events it owns.
@@ -432,7 +312,11 @@ async fn burst_then_kill(server: ServerProcess, history: &mut History, round: us
         sleep(Duration::from_millis(10)).await;
     }
     let burst = start.elapsed();
-    let lines = server.kill_9();
+    let (status, lines) = server.kill_9();
+    assert!(
+        !status.success(),
+        "the server was killed, not stopped: {status:?}"
+    );
     stop.set(true);
     let mut logs = Vec::new();
     for h in handles {
@@ -678,8 +562,6 @@ async fn verify_nothing_lost(base: &str, history: &History, round: usize) -> (i6
     (n, events)
 }
 
-type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
-
 /// The next JSON frame (answering pings), within [`WAIT`].
 async fn next_json(socket: &mut Socket) -> Value {
     timeout(WAIT, async {
@@ -723,15 +605,7 @@ async fn resume_from_zero_then_live(
 ) -> Ack {
     let owner = &history.owner;
     let plan = &history.plan;
-    let (_, mut socket) = awc::Client::builder()
-        .max_http_version(awc::http::Version::HTTP_11)
-        .finish()
-        .ws(format!(
-            "{}/ws?token={owner}",
-            base.replacen("http", "ws", 1)
-        ))
-        .max_frame_size(64 * 1024 * 1024)
-        .connect()
+    let mut socket = http::ws_connect(base, &format!("/ws?token={owner}"), 64 * 1024 * 1024, None)
         .await
         .expect("websocket upgrade");
     let connected = next_json(&mut socket).await;
@@ -808,7 +682,7 @@ async fn resume_from_zero_then_live(
 async fn crash_twice_and_check(backend: &'static str, database_url: &str) {
     let started = Instant::now();
     let owner = token("ada", "Ada");
-    let mut server = ServerProcess::start(database_url);
+    let mut server = start_server(database_url);
     let base = server.base();
     let client = client();
     let plan = call(
@@ -848,7 +722,7 @@ async fn crash_twice_and_check(backend: &'static str, database_url: &str) {
     };
     for round in 1..=2 {
         burst_then_kill(server, &mut history, round).await;
-        server = ServerProcess::start(database_url);
+        server = start_server(database_url);
         let base = server.base();
         let (n, log) = verify_nothing_lost(&base, &history, round).await;
         let acked = history.acks.len();
@@ -869,22 +743,19 @@ async fn crash_twice_and_check(backend: &'static str, database_url: &str) {
 
 #[actix_web::test]
 async fn a_server_killed_during_a_burst_loses_no_acknowledged_write_on_sqlite() {
-    let (_db, url) = CrashDatabase::sqlite();
+    let (_db, url) = TestDatabase::sqlite("crash.db");
     crash_twice_and_check("sqlite", &url).await;
 }
 
 #[actix_web::test]
 async fn a_server_killed_during_a_burst_loses_no_acknowledged_write_on_postgresql() {
-    let admin_url = match std::env::var("LIVEPLAN_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            eprintln!(
-                "note: LIVEPLAN_TEST_DATABASE_URL is not set; the PostgreSQL crash test does \
+    let Some(admin_url) = database::admin_url_from_env() else {
+        eprintln!(
+            "note: LIVEPLAN_TEST_DATABASE_URL is not set; the PostgreSQL crash test does \
                  not run"
-            );
-            return;
-        }
+        );
+        return;
     };
-    let (_db, url) = CrashDatabase::postgres(&admin_url);
+    let (_db, url) = TestDatabase::postgres(&admin_url, "liveplan_crash");
     crash_twice_and_check("postgresql", &url).await;
 }

@@ -12,7 +12,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -21,9 +20,13 @@ use actix_web::rt::time::{sleep, timeout};
 use awc::ws::{CloseCode, Frame, Message};
 use futures_util::{SinkExt, StreamExt};
 use liveplan::auth::TokenIssuer;
-use liveplan::config::{AuthArgs, ServeArgs, Settings};
-use liveplan::startup::Application;
 use serde_json::{json, Value};
+
+use common::http::{self, free_port, Socket};
+use common::in_process;
+use common::tokens::{self, display_name};
+
+mod common;
 
 const SECRET: &str = "outage-test-secret-that-is-long-enough-for-hs256";
 
@@ -203,11 +206,6 @@ fn run_as_postgres(program: &Path, args: &[&str]) {
     );
 }
 
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr").port()
-}
-
 /// Runs blocking work (pg_ctl) off the actix thread, so the rooms keep running.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     actix_web::rt::task::spawn_blocking(f)
@@ -225,30 +223,11 @@ struct TestApp {
 }
 
 async fn spawn_app(database_url: String) -> TestApp {
-    let _ = env_logger::builder().is_test(true).try_init();
-    let args = ServeArgs {
-        bind: Some("127.0.0.1:0".into()),
-        database_url: Some(database_url),
-        workers: Some("2".into()),
-        db_pool_size: Some("8".into()),
-        max_connections_per_user: Some("50".into()),
-        rest_rate_burst: Some("100000".into()),
-        rest_rate_per_sec: Some("100000".into()),
-        ws_rate_burst: Some("100000".into()),
-        ws_rate_per_sec: Some("100000".into()),
-        auth: AuthArgs {
-            jwt_secret: Some(SECRET.into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let settings = Settings::from_args(&args).expect("valid test settings");
-    let app = Application::build(settings).await.expect("app builds");
-    let port = app.port();
-    actix_web::rt::spawn(app.run_until_stopped());
+    let mut args = in_process::serve_args(SECRET);
+    args.database_url = Some(database_url);
     TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        issuer: TokenIssuer::new(SECRET.as_bytes(), None, None),
+        base: in_process::start(&args).await.base(),
+        issuer: tokens::issuer(SECRET),
     }
 }
 
@@ -277,9 +256,7 @@ impl TestApp {
         headers: &[(&str, &str)],
     ) -> Answer {
         // Far above the bound, so that a hang is measured rather than cut short.
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .finish();
+        let client = http::client(Duration::from_secs(60));
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = client.request(method.clone(), format!("{}{}", self.base, path));
         if let Some(u) = user {
@@ -355,16 +332,6 @@ impl TestApp {
     }
 }
 
-fn display_name(user: &str) -> String {
-    let mut c = user.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
-type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
-
 /// A real WebSocket client that answers pings and reads JSON frames.
 struct WsClient {
     socket: Socket,
@@ -384,16 +351,14 @@ enum Received {
 impl WsClient {
     /// Upgrades and reads the `connected` frame; `Err` describes a refused upgrade.
     async fn try_connect(base: &str, token: &str) -> Result<WsClient, String> {
-        let url = format!("{}/ws?token={token}", base.replacen("http", "ws", 1));
-        let (_, socket) = awc::Client::builder()
-            .max_http_version(awc::http::Version::HTTP_11)
-            .timeout(Duration::from_secs(60))
-            .finish()
-            .ws(url)
-            .max_frame_size(16 * 1024 * 1024)
-            .connect()
-            .await
-            .map_err(|e| format!("upgrade refused: {e:?}"))?;
+        let socket = http::ws_connect(
+            base,
+            &format!("/ws?token={token}"),
+            16 * 1024 * 1024,
+            Some(Duration::from_secs(60)),
+        )
+        .await
+        .map_err(|e| format!("upgrade refused: {e:?}"))?;
         let mut ws = WsClient { socket };
         match ws.next().await {
             Received::Json(v) if v["type"] == "connected" => Ok(ws),

@@ -4,89 +4,33 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::io::{Read, Write};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 
+use common::process::{ServerBuilder, ServerProcess};
+use common::tokens;
+
+mod common;
+
 const SECRET: &str = "shutdown-test-secret-long-enough-for-hs256";
 
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn start(grace_ms: u64) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liveplan"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/db", dir.path().display()),
-        )
-        .env("LIVEPLAN_JWT_SECRET", SECRET)
-        .env("LIVEPLAN_SHUTDOWN_GRACE_MS", grace_ms.to_string())
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(port) = line.split("listening on port ").nth(1) {
-                let _ = tx.send(port.trim().parse::<u16>().unwrap());
-            }
-        }
-    });
-    let port = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    Server {
-        child,
-        port,
-        _dir: dir,
-    }
+/// The binary on a SQLite file in a temp dir, with a shutdown grace of `grace_ms`.
+fn start(grace_ms: u64) -> ServerProcess {
+    ServerBuilder::sqlite_in_temp_dir("db", SECRET)
+        .env("LIVEPLAN_SHUTDOWN_GRACE_MS", grace_ms)
+        .start()
 }
 
 fn token(user: &str) -> String {
-    liveplan::auth::TokenIssuer::new(SECRET.as_bytes(), None, None)
-        .mint(user, user, None, 3600)
-        .unwrap()
-}
-
-fn signal(server: &Server, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-/// Waits for the process to exit; answers its exit code and how long it took.
-fn wait_exit(server: &mut Server, limit: Duration) -> (Option<i32>, Duration) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            return (status.code(), started.elapsed());
-        }
-        assert!(started.elapsed() < limit, "still running after {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    tokens::mint(SECRET, user, user, 3600)
 }
 
 async fn shuts_down_gracefully_on(signal_name: &str) {
     let mut server = start(5_000);
-    let base = format!("http://127.0.0.1:{}", server.port);
+    let base = server.base();
     let client = awc::Client::default();
     let mut created = client
         .post(format!("{base}/api/plans"))
@@ -103,7 +47,7 @@ async fn shuts_down_gracefully_on(signal_name: &str) {
         let (_, mut ws) = awc::Client::new()
             .ws(format!(
                 "ws://127.0.0.1:{}/ws?token={}",
-                server.port,
+                server.port(),
                 token("ada")
             ))
             .connect()
@@ -127,7 +71,7 @@ async fn shuts_down_gracefully_on(signal_name: &str) {
     // A request in flight: headers and half its body before the signal, the rest after.
     let body = json!({ "title": "in flight" }).to_string();
     let (first_half, second_half) = body.split_at(body.len() / 2);
-    let mut in_flight = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut in_flight = std::net::TcpStream::connect(("127.0.0.1", server.port())).unwrap();
     write!(
         in_flight,
         "POST /api/plans/{plan}/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
@@ -138,7 +82,7 @@ async fn shuts_down_gracefully_on(signal_name: &str) {
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));
 
-    signal(&server, signal_name);
+    server.signal(signal_name);
     std::thread::sleep(Duration::from_millis(300));
     in_flight.write_all(second_half.as_bytes()).unwrap();
     in_flight
@@ -172,7 +116,7 @@ async fn shuts_down_gracefully_on(signal_name: &str) {
     drop(sockets);
 
     // The process exits 0, within the grace period.
-    let (code, took) = wait_exit(&mut server, Duration::from_secs(7));
+    let (code, took) = server.wait_exit(Duration::from_secs(7));
     assert_eq!(code, Some(0), "exit code");
     assert!(took < Duration::from_secs(5), "exited after {took:?}");
 }
@@ -192,7 +136,7 @@ async fn a_client_that_does_not_close_does_not_hold_the_exit_past_the_grace_peri
     // A raw WebSocket that never reads nor answers the close: the server still exits 0
     // within its 1 s grace (plus a little to stop).
     let mut server = start(1_000);
-    let mut stuck = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut stuck = std::net::TcpStream::connect(("127.0.0.1", server.port())).unwrap();
     write!(
         stuck,
         "GET /ws?token={} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
@@ -201,8 +145,8 @@ async fn a_client_that_does_not_close_does_not_hold_the_exit_past_the_grace_peri
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    signal(&server, "TERM");
-    let (code, took) = wait_exit(&mut server, Duration::from_secs(5));
+    server.signal("TERM");
+    let (code, took) = server.wait_exit(Duration::from_secs(5));
     assert_eq!(code, Some(0));
     assert!(took < Duration::from_millis(2_500), "exited after {took:?}");
 }

@@ -32,9 +32,14 @@ use actix_web::rt::time::{sleep, timeout};
 use awc::ws::{CloseCode, Frame, Message};
 use futures_util::{SinkExt, StreamExt};
 use liveplan::auth::TokenIssuer;
-use liveplan::config::{AuthArgs, ServeArgs, Settings};
-use liveplan::startup::Application;
 use serde_json::{json, Value};
+
+use common::database::TestDatabase;
+use common::http::{self, Socket};
+use common::in_process;
+use common::tokens;
+
+mod common;
 
 const SECRET: &str = "soak-test-secret-that-is-long-enough-for-hs256";
 
@@ -46,8 +51,6 @@ const CATCH_UP: Duration = Duration::from_secs(15);
 
 /// Failures printed in full (all are counted).
 const MAX_DETAILS: usize = 40;
-
-type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
 
 // ---------------------------------------------------------------------------------------
 // Settings, PRNG
@@ -134,80 +137,17 @@ impl Rng {
 // The server
 // ---------------------------------------------------------------------------------------
 
-/// A database that lives as long as the test (as in tests/api/helpers.rs).
-enum TestDatabase {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-impl TestDatabase {
-    fn create() -> (TestDatabase, String) {
-        match std::env::var("LIVEPLAN_TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
-                use diesel::{Connection, PgConnection, RunQueryDsl};
-                let name = format!("liveplan_soak_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&admin_url)
-                    .expect("LIVEPLAN_TEST_DATABASE_URL must point at a reachable PostgreSQL");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create the test database");
-                let (prefix, _) = admin_url
-                    .rsplit_once('/')
-                    .expect("URL with a database name");
-                let url = format!("{prefix}/{name}");
-                (TestDatabase::Postgres { admin_url, name }, url)
-            }
-            _ => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("soak.db").display());
-                (TestDatabase::Sqlite(dir), url)
-            }
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            TestDatabase::Sqlite(_) => "sqlite",
-            TestDatabase::Postgres { .. } => "postgres",
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let TestDatabase::Postgres { admin_url, name } = self {
-            use diesel::{Connection, PgConnection, RunQueryDsl};
-            if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
-        }
-    }
-}
-
+/// The server in-process on `database_url`, with the per-user connection cap and the rate
+/// limits far above what the soak needs.
 async fn spawn_server(database_url: &str) -> String {
-    let _ = env_logger::builder().is_test(true).try_init();
-    let args = ServeArgs {
-        bind: Some("127.0.0.1:0".into()),
-        database_url: Some(database_url.into()),
-        workers: Some("2".into()),
-        db_pool_size: Some("8".into()),
-        max_connections_per_user: Some("1000".into()),
-        rest_rate_burst: Some("1000000".into()),
-        rest_rate_per_sec: Some("1000000".into()),
-        ws_rate_burst: Some("1000000".into()),
-        ws_rate_per_sec: Some("1000000".into()),
-        auth: AuthArgs {
-            jwt_secret: Some(SECRET.into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let settings = Settings::from_args(&args).expect("valid soak settings");
-    let app = Application::build(settings).await.expect("app builds");
-    let port = app.port();
-    actix_web::rt::spawn(app.run_until_stopped());
-    format!("http://127.0.0.1:{port}")
+    let mut args = in_process::serve_args(SECRET);
+    args.database_url = Some(database_url.into());
+    args.max_connections_per_user = Some("1000".into());
+    args.rest_rate_burst = Some("1000000".into());
+    args.rest_rate_per_sec = Some("1000000".into());
+    args.ws_rate_burst = Some("1000000".into());
+    args.ws_rate_per_sec = Some("1000000".into());
+    in_process::start(&args).await.base()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -350,14 +290,10 @@ async fn rest(
     })
 }
 
-/// An HTTP client whose idle keep-alive connections are retired well before the
-/// server's 5 s keep-alive closes them, so no request is ever sent on a connection the
-/// server is closing at that moment (a client-side race, not a server fault).
+/// An HTTP client that retires idle keep-alive connections after 2 s (see
+/// [`http::client_retiring_idle`]).
 fn http_client() -> awc::Client {
-    awc::Client::builder()
-        .connector(awc::Connector::new().conn_keep_alive(Duration::from_secs(2)))
-        .timeout(Duration::from_secs(60))
-        .finish()
+    http::client_retiring_idle(Duration::from_secs(60), Duration::from_secs(2))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -451,42 +387,35 @@ impl Client {
     }
 
     async fn connect(&mut self) -> bool {
-        let url = format!(
-            "{}/ws?token={}",
-            self.shared.base.replacen("http", "ws", 1),
-            self.shared.token(&self.user)
-        );
+        let path = format!("/ws?token={}", self.shared.token(&self.user));
         for attempt in 0..5 {
-            let opened = awc::Client::builder()
-                .max_http_version(awc::http::Version::HTTP_11)
-                .timeout(Duration::from_secs(30))
-                .finish()
-                .ws(url.as_str())
-                .max_frame_size(64 * 1024 * 1024)
-                .connect()
-                .await;
+            let opened = http::ws_connect(
+                &self.shared.base,
+                &path,
+                64 * 1024 * 1024,
+                Some(Duration::from_secs(30)),
+            )
+            .await;
             match opened {
-                Ok((_, mut socket)) => {
-                    match timeout(Duration::from_secs(15), socket.next()).await {
-                        Ok(Some(Ok(Frame::Text(bytes)))) => {
-                            let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                            if v["type"] != "connected" {
-                                self.shared
-                                    .error(format!("{}: first frame {v}", self.name()));
-                                return false;
-                            }
-                            self.connection_id = v["connectionId"].as_str().unwrap_or("").into();
-                            self.socket = Some(socket);
-                            return true;
+                Ok(mut socket) => match timeout(Duration::from_secs(15), socket.next()).await {
+                    Ok(Some(Ok(Frame::Text(bytes)))) => {
+                        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                        if v["type"] != "connected" {
+                            self.shared
+                                .error(format!("{}: first frame {v}", self.name()));
+                            return false;
                         }
-                        other => {
-                            self.shared.error(format!(
-                                "{}: no `connected` frame (attempt {attempt}): {other:?}",
-                                self.name()
-                            ));
-                        }
+                        self.connection_id = v["connectionId"].as_str().unwrap_or("").into();
+                        self.socket = Some(socket);
+                        return true;
                     }
-                }
+                    other => {
+                        self.shared.error(format!(
+                            "{}: no `connected` frame (attempt {attempt}): {other:?}",
+                            self.name()
+                        ));
+                    }
+                },
                 Err(e) => self.shared.error(format!(
                     "{}: upgrade failed (attempt {attempt}): {e}",
                     self.name()
@@ -1139,7 +1068,7 @@ async fn run_client(mut client: Client, initial: Vec<String>, pace_ms: u64) {
 async fn soak_nothing_lost() {
     let cfg = Config::from_env();
     let started = Instant::now();
-    let (db, database_url) = TestDatabase::create();
+    let (db, database_url) = TestDatabase::from_env("liveplan_soak", "soak.db");
     let base = spawn_server(&database_url).await;
     let http = http_client();
     let mut rng = Rng::new(cfg.seed);
@@ -1147,7 +1076,7 @@ async fn soak_nothing_lost() {
     let users: Vec<String> = (0..cfg.users).map(|i| format!("u{i:03}")).collect();
     let mut shared = Shared {
         base,
-        issuer: TokenIssuer::new(SECRET.as_bytes(), None, None),
+        issuer: tokens::issuer(SECRET),
         tokens: RefCell::new(HashMap::new()),
         run_until: Instant::now(),
         quiesced: Cell::new(0),
@@ -1430,12 +1359,12 @@ async fn soak_nothing_lost() {
 /// (`LIVEPLAN_TEST_DATABASE_URL`).
 #[actix_web::test]
 async fn concurrent_member_adds_of_an_unknown_user() {
-    let (db, database_url) = TestDatabase::create();
+    let (db, database_url) = TestDatabase::from_env("liveplan_soak", "soak.db");
     let base = spawn_server(&database_url).await;
     let http = http_client();
     let shared = Shared {
         base,
-        issuer: TokenIssuer::new(SECRET.as_bytes(), None, None),
+        issuer: tokens::issuer(SECRET),
         tokens: RefCell::new(HashMap::new()),
         run_until: Instant::now(),
         quiesced: Cell::new(0),

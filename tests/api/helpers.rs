@@ -11,10 +11,15 @@ use actix_web::rt::time::timeout;
 use awc::ws::{CloseCode, Frame, Message};
 use futures_util::{SinkExt, StreamExt};
 use liveplan::auth::TokenIssuer;
-use liveplan::config::{AuthArgs, ServeArgs, Settings};
+use liveplan::config::ServeArgs;
 use liveplan::realtime::messages::{GetRegistryStats, RegistryStats};
-use liveplan::startup::Application;
 use serde_json::{json, Value};
+
+pub use crate::common::database::TestDatabase;
+use crate::common::http::{self, Socket};
+use crate::common::in_process;
+use crate::common::tokens;
+pub use crate::common::tokens::display_name;
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 
@@ -30,74 +35,10 @@ pub struct TestApp {
     _db: TestDatabase,
 }
 
-/// A database that lives as long as the test.
-pub enum TestDatabase {
-    Sqlite(tempfile::TempDir),
-    Postgres {
-        admin_url: String,
-        name: String,
-    },
-    /// Owned by another `TestApp`.
-    Shared,
-}
-
-impl TestDatabase {
-    fn create() -> (TestDatabase, String) {
-        match std::env::var("LIVEPLAN_TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
-                use diesel::{Connection, PgConnection, RunQueryDsl};
-                let name = format!("liveplan_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&admin_url)
-                    .expect("LIVEPLAN_TEST_DATABASE_URL must point at a reachable PostgreSQL");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create the test database");
-                let (prefix, _) = admin_url
-                    .rsplit_once('/')
-                    .expect("URL with a database name");
-                let url = format!("{prefix}/{name}");
-                (TestDatabase::Postgres { admin_url, name }, url)
-            }
-            _ => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                (TestDatabase::Sqlite(dir), url)
-            }
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let TestDatabase::Postgres { admin_url, name } = self {
-            use diesel::{Connection, PgConnection, RunQueryDsl};
-            if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
-        }
-    }
-}
-
 /// Test defaults: a configured HS256 secret, two workers, generous limits (rate limits
 /// included).
 pub fn test_args() -> ServeArgs {
-    ServeArgs {
-        bind: Some("127.0.0.1:0".into()),
-        workers: Some("2".into()),
-        db_pool_size: Some("8".into()),
-        max_connections_per_user: Some("50".into()),
-        // Tests drive bursts far beyond a person's pace; the limits have their own tests.
-        rest_rate_burst: Some("100000".into()),
-        rest_rate_per_sec: Some("100000".into()),
-        ws_rate_burst: Some("100000".into()),
-        ws_rate_per_sec: Some("100000".into()),
-        auth: AuthArgs {
-            jwt_secret: Some(SECRET.into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    in_process::serve_args(SECRET)
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -105,7 +46,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
-    let (db, url) = TestDatabase::create();
+    let (db, url) = TestDatabase::from_env("liveplan_test", "test.db");
     spawn_app_on(db, url, configure).await
 }
 
@@ -119,20 +60,15 @@ async fn spawn_app_on(
     url: String,
     configure: impl FnOnce(&mut ServeArgs),
 ) -> TestApp {
-    let _ = env_logger::builder().is_test(true).try_init();
     let mut args = test_args();
     args.database_url = Some(url.clone());
     configure(&mut args);
-    let settings = Settings::from_args(&args).expect("valid test settings");
-    let app = Application::build(settings).await.expect("app builds");
-    let port = app.port();
-    let state = app.state();
-    actix_web::rt::spawn(app.run_until_stopped());
+    let started = in_process::start(&args).await;
     TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        port,
-        state,
-        issuer: TokenIssuer::new(SECRET.as_bytes(), None, None),
+        base: started.base(),
+        port: started.port,
+        state: started.state,
+        issuer: tokens::issuer(SECRET),
         database_url: url,
         _db: db,
     }
@@ -168,9 +104,7 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .finish();
+        let client = http::client(Duration::from_secs(30));
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = client.request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
@@ -271,16 +205,6 @@ impl TestApp {
     }
 }
 
-pub fn display_name(user: &str) -> String {
-    let mut c = user.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
-type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
-
 /// A real WebSocket client that answers pings and reads JSON frames.
 pub struct WsClient {
     socket: Socket,
@@ -317,16 +241,9 @@ impl WsClient {
 
     /// Opens a socket without reading anything (for refused connections).
     pub async fn open(base: &str, path_and_query: &str) -> Socket {
-        let url = format!("{}{}", base.replacen("http", "ws", 1), path_and_query);
-        let (_, socket) = awc::Client::builder()
-            .max_http_version(awc::http::Version::HTTP_11)
-            .finish()
-            .ws(url)
-            .max_frame_size(64 * 1024 * 1024)
-            .connect()
+        http::ws_connect(base, path_and_query, 64 * 1024 * 1024, None)
             .await
-            .expect("websocket upgrade");
-        socket
+            .expect("websocket upgrade")
     }
 
     pub async fn send(&mut self, value: Value) {

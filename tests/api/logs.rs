@@ -2,87 +2,21 @@
 //! client puts them (query, `Authorization` header, a `refresh-token` frame, bad and expired
 //! ones); none of them may appear in its output.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 
+use crate::common::process::ServerBuilder;
+use crate::common::tokens;
 use crate::helpers::*;
-
-/// The `liveplan serve` binary as a child process, with its log lines collected.
-struct ServerProcess {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl ServerProcess {
-    fn start(rust_log: &str) -> ServerProcess {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_liveplan"))
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}/log.db", dir.path().display()),
-            )
-            .env("LIVEPLAN_JWT_SECRET", SECRET)
-            .env("RUST_LOG", rust_log)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let (port_tx, port_rx) = mpsc::channel();
-        let collected = lines.clone();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(port) = line.split("listening on port ").nth(1) {
-                    let _ = port_tx.send(port.trim().parse::<u16>().unwrap());
-                }
-                collected.lock().unwrap().push(line);
-            }
-        });
-        let port = port_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server logs its port");
-        ServerProcess {
-            child,
-            lines,
-            reader: Some(reader),
-            port,
-            _dir: dir,
-        }
-    }
-
-    /// Stops the server and answers everything it logged.
-    fn stop(mut self) -> Vec<String> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-        let lines = self.lines.lock().unwrap().clone();
-        lines
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 #[actix_web::test]
 async fn tokens_never_appear_in_the_logs_even_at_trace_level() {
-    let server = ServerProcess::start("trace");
-    let base = format!("http://127.0.0.1:{}", server.port);
-    let issuer = liveplan::auth::TokenIssuer::new(SECRET.as_bytes(), None, None);
+    let server = ServerBuilder::sqlite_in_temp_dir("log.db", SECRET)
+        .rust_log("trace")
+        .start();
+    let base = server.base();
+    let issuer = tokens::issuer(SECRET);
     let good = issuer.mint("ada", "Ada", None, 3600).unwrap();
     let refreshed = issuer.mint("ada", "Ada", None, 7200).unwrap();
     let expired = issuer.mint("ada", "Ada", None, -3600).unwrap();
@@ -128,7 +62,7 @@ async fn tokens_never_appear_in_the_logs_even_at_trace_level() {
 
     // Give the access log a moment to be written, then look at everything.
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    let lines = server.stop();
+    let (_, lines) = server.kill_9();
     assert!(
         lines.iter().any(|l| l.contains("GET /ws?token=[redacted]")),
         "the access log shows the upgrade, redacted: {lines:#?}"

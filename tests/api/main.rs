@@ -4,6 +4,9 @@
 // A failed unwrap in a test is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod abuse;
 mod helpers;
 
