@@ -8,7 +8,10 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{body_text, next_text, rest_retrying, Incoming, Mode, WsSocket};
+use super::args::Mode;
+use super::proto::Incoming;
+use super::rest::{body_text, rest_retrying};
+use super::socket::{next_text, WsSocket};
 use crate::auth::TokenIssuer;
 
 /// Members added at once during setup.
@@ -85,7 +88,7 @@ pub(crate) fn classify(text: &[u8]) -> Incoming {
     };
     match (frame.kind, frame.seq, frame.timestamp) {
         ("joined", seq, _) => Incoming::Joined { seq },
-        ("typing", _, _) => match frame.task_id.and_then(super::parse_typing_id) {
+        ("typing", _, _) => match frame.task_id.and_then(super::proto::parse_typing_id) {
             Some((n, sent_us)) => Incoming::Typing { n, sent_us },
             None => Incoming::Ignore,
         },
