@@ -13,6 +13,8 @@ The server's own limits apply to the tool's users; raise them on the server for 
   LIVEPLAN_WS_RATE_BURST / LIVEPLAN_WS_RATE_PER_SEC (default 40 / 10 per connection): in
       typing mode ONE connection sends --rate messages per second; over the limit the
       server answers rate_limited errors and closes it 4429.
+With --plans P the clients are spread round-robin over P plans (Socket.IO: rooms
+<room>-<p>); the writer / typing sender is in all of them and spreads --rate over them.
 Example (the secret exported once, for both):
   export LIVEPLAN_JWT_SECRET=$(head -c 32 /dev/urandom | base64)
   LIVEPLAN_WS_RATE_BURST=1000000 LIVEPLAN_WS_RATE_PER_SEC=1000000 \\
@@ -22,9 +24,11 @@ Example (the secret exported once, for both):
     --duration 10s --server-pid $SERVER
   liveplan load --url http://127.0.0.1:8080 --clients 1000 --mode typing --rate 1000 \\
     --duration 10s --server-pid $SERVER
-Output: one JSON line on stdout (connect_ms, join_ms, sent, deliveries, deliveries_per_sec,
-latency_p50/p90/p99/max_ms, lost, out_of_order, errors, server_rss_before/after_kb), a
-summary on stderr. lost and out_of_order must be 0. Exit status 0 unless the run could
+  liveplan load --url http://127.0.0.1:8080 --clients 10000 --plans 100 --mode typing \\
+    --rate 100 --duration 5s --server-pid $SERVER
+Output: one JSON line on stdout (plans, connect_ms, join_ms, sent, deliveries,
+deliveries_per_sec, latency_p50/p90/p99/max_ms, lost, out_of_order, errors,
+server_rss_before/after_kb), a summary on stderr. lost and out_of_order must be 0. Exit status 0 unless the run could
 not be set up.";
 
 /// Which server the tool talks to.
@@ -60,6 +64,11 @@ pub struct LoadArgs {
     /// Listening clients (users u0…uN-1, one connection each).
     #[arg(long, default_value_t = 100)]
     pub clients: usize,
+    /// Plans (Socket.IO: rooms) the clients are spread over, round-robin: client i joins
+    /// plan i % P. The writer / typing sender is in every plan and spreads --rate over
+    /// them, round-robin.
+    #[arg(long, default_value_t = 1)]
+    pub plans: usize,
     /// What to drive.
     #[arg(long, value_enum, default_value = "events")]
     pub mode: Mode,
@@ -113,6 +122,9 @@ impl Plan {
             crate::config::parse_duration(&args.drain).ok_or("--drain: expected e.g. 2s")?;
         if args.clients == 0 {
             return Err("--clients: at least 1".into());
+        }
+        if args.plans == 0 || args.plans > args.clients {
+            return Err("--plans: 1 to --clients".into());
         }
         if !(args.rate.is_finite() && args.rate > 0.0) {
             return Err("--rate: a number above 0".into());
@@ -185,5 +197,29 @@ mod tests {
         assert!(is_loopback_url("http://127.0.0.1:8080"));
         assert!(is_loopback_url("http://localhost:3000"));
         assert!(!is_loopback_url("http://10.0.0.1:8080"));
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: LoadArgs,
+    }
+
+    fn plan(extra: &[&str]) -> Result<Plan, String> {
+        use clap::Parser;
+        let argv = ["load", "--jwt-secret", "s", "--clients", "10"];
+        let cli = Cli::try_parse_from(argv.iter().chain(extra)).map_err(|e| e.to_string())?;
+        Plan::from_args(cli.args)
+    }
+
+    #[test]
+    fn plans_are_validated() {
+        assert_eq!(plan(&[]).map(|p| p.args.plans).ok(), Some(1));
+        assert_eq!(
+            plan(&["--plans", "10"]).map(|p| p.args.plans).ok(),
+            Some(10)
+        );
+        assert!(plan(&["--plans", "0"]).is_err());
+        assert!(plan(&["--plans", "11"]).is_err());
     }
 }

@@ -67,6 +67,8 @@ impl Gate {
 /// The counters of one client thread.
 struct WorkerState {
     mode: Mode,
+    /// Per client: the plan (room) it joins, an index into the run's plans.
+    plan: Vec<usize>,
     /// Per client: the next seq (events) or counter (typing) expected.
     next: Vec<u64>,
     /// Per client: deliveries counted (the server sends each at most once).
@@ -80,9 +82,11 @@ struct WorkerState {
 }
 
 impl WorkerState {
-    fn new(mode: Mode, clients: usize) -> Self {
+    fn new(mode: Mode, plan: Vec<usize>) -> Self {
+        let clients = plan.len();
         WorkerState {
             mode,
+            plan,
             next: vec![0; clients],
             received: vec![0; clients],
             joined: vec![false; clients],
@@ -130,8 +134,8 @@ pub(super) struct WorkerReport {
     pub(super) in_window: u64,
     pub(super) out_of_order: u64,
     pub(super) errors: Errors,
-    /// `received` of each client that joined.
-    pub(super) received_joined: Vec<u64>,
+    /// `(plan, received)` of each client that joined.
+    pub(super) received_joined: Vec<(usize, u64)>,
 }
 
 pub(super) struct WorkerConfig {
@@ -157,8 +161,8 @@ async fn wait_phase(shared: &Shared, phase: u8) {
     }
 }
 
-/// One client thread: connects its clients, joins them when told, reads until told to
-/// report.
+/// One client thread: connects its clients (`(global index, token)`; client i joins plan
+/// i % plans), joins them when told, reads until told to report.
 pub(super) fn worker(
     clients: Vec<(usize, String)>,
     cfg: Arc<WorkerConfig>,
@@ -167,7 +171,9 @@ pub(super) fn worker(
 ) {
     let system = System::new();
     system.block_on(async move {
-        let state = Rc::new(RefCell::new(WorkerState::new(cfg.mode, clients.len())));
+        let plans = cfg.proto.plans().max(1);
+        let plan = clients.iter().map(|(global, _)| global % plans).collect();
+        let state = Rc::new(RefCell::new(WorkerState::new(cfg.mode, plan)));
         let gate = Rc::new(Gate::default());
         let proto = Rc::new(cfg.proto.clone());
         let http: Rc<Vec<awc::Client>> =
@@ -206,9 +212,10 @@ pub(super) fn worker(
         let received_joined = st
             .received
             .iter()
+            .zip(&st.plan)
             .zip(&st.joined)
             .filter(|(_, j)| **j)
-            .map(|(d, _)| *d)
+            .map(|((d, p), _)| (*p, *d))
             .collect();
         let report = WorkerReport {
             latency: std::mem::take(&mut st.latency),
@@ -239,7 +246,7 @@ async fn connect_client(
     }
 }
 
-/// One listening client: waits for the join gate, joins, then counts deliveries.
+/// One listening client: waits for the join gate, joins its plan, then counts deliveries.
 async fn client_task<S: WsSocket>(
     mut socket: S,
     local: usize,
@@ -249,10 +256,13 @@ async fn client_task<S: WsSocket>(
     shared: Arc<Shared>,
 ) {
     gate.wait().await;
-    let mode = state.borrow().mode;
+    let (mode, plan) = {
+        let st = state.borrow();
+        (st.mode, st.plan[local])
+    };
     let mut joined = false;
     let failure = match socket
-        .send(Message::Text(proto.join_message().into()))
+        .send(Message::Text(proto.join_message(plan).into()))
         .await
     {
         Err(e) => format!("join: send failed: {e}"),

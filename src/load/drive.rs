@@ -14,25 +14,59 @@ use super::socket::{close_text, next_text, WsSocket};
 use super::socketio;
 
 /// What the senders did.
-#[derive(Default)]
 pub(super) struct SendOutcome {
     pub(super) sent: u64,
-    pub(super) min_seq: Option<u64>,
-    pub(super) max_seq: Option<u64>,
+    /// Per plan (room): what was sent to it.
+    pub(super) per_plan: Vec<PlanSends>,
     pub(super) rate_limited: u64,
     pub(super) errors: Errors,
     pub(super) secs: f64,
 }
 
+/// What was sent to one plan (room).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct PlanSends {
+    /// Mutations answered with a seq (events) or typing messages written (typing).
+    pub(super) sent: u64,
+    /// Events: the lowest and highest seq answered.
+    pub(super) min_seq: Option<u64>,
+    pub(super) max_seq: Option<u64>,
+}
+
+impl SendOutcome {
+    fn new(plans: usize) -> Self {
+        SendOutcome {
+            sent: 0,
+            per_plan: vec![PlanSends::default(); plans],
+            rate_limited: 0,
+            errors: Errors::default(),
+            secs: 0.0,
+        }
+    }
+}
+
+/// Round-robin over `plans`: send `k` goes to plan `k % plans`, as its `k / plans`-th.
+pub(super) fn round_robin(k: u64, plans: usize) -> (usize, u64) {
+    let plans = plans.max(1) as u64;
+    ((k % plans) as usize, k / plans)
+}
+
+/// Round-robin over `plans`: how many of the first `total` sends went to plan `plan`.
+pub(super) fn round_robin_share(total: u64, plans: usize, plan: usize) -> u64 {
+    let plans = plans.max(1) as u64;
+    total / plans + u64::from((plan as u64) < total % plans)
+}
+
 /// Per-target setup results the drive needs.
 pub(super) enum Driver {
-    /// Events: each writer mutates one of these (liveplan: task ids; peer: the room).
+    /// Events: mutation k goes to plan k % plans; there writer w mutates task
+    /// `task_ids[plan][w % len]` (liveplan) or posts to the plan's room (peer).
     LiveplanEvents {
         writer_token: String,
-        task_ids: Vec<String>,
+        task_ids: Vec<Vec<String>>,
     },
     SocketIoEvents {
-        room: String,
+        rooms: Vec<String>,
     },
     /// Typing: the sender's WebSocket URL.
     Typing {
@@ -40,10 +74,18 @@ pub(super) enum Driver {
     },
 }
 
-/// Sends the sender's join and waits for the answer.
+/// Joins the sender to every plan (room), one after the other, each waiting for its
+/// answer.
 pub(super) async fn join_sender<S: WsSocket>(proto: &Proto, socket: &mut S) -> Result<(), String> {
+    for plan in 0..proto.plans() {
+        join_one(proto, socket, plan).await?;
+    }
+    Ok(())
+}
+
+async fn join_one<S: WsSocket>(proto: &Proto, socket: &mut S, plan: usize) -> Result<(), String> {
     socket
-        .send(Message::Text(proto.join_message().into()))
+        .send(Message::Text(proto.join_message(plan).into()))
         .await
         .map_err(|e| format!("send failed: {e}"))?;
     let wait = async {
@@ -66,22 +108,26 @@ pub(super) async fn join_sender<S: WsSocket>(proto: &Proto, socket: &mut S) -> R
 }
 
 /// Typing mode: `total` messages at `rate`, batched per timer tick (1 ms), reading what
-/// comes back in between (pings, errors).
+/// comes back in between (pings, errors). Message k goes to plan k % plans with the
+/// plan's own counter k / plans.
 pub(super) async fn drive_typing<S: WsSocket>(
     socket: &mut S,
     proto: &Proto,
     rate: f64,
     total: u64,
 ) -> SendOutcome {
-    let mut outcome = SendOutcome::default();
-    let (prefix, suffix) = proto.typing_parts();
+    let plans = proto.plans().max(1);
+    let mut outcome = SendOutcome::new(plans);
+    let parts: Vec<(String, &str)> = (0..plans).map(|p| proto.typing_parts(p)).collect();
     let start = Instant::now();
     let mut n: u64 = 0;
     'drive: while n < total {
         let due = ((start.elapsed().as_secs_f64() * rate).floor() as u64 + 1).min(total);
         if n < due {
             while n < due {
-                let message = format!("{prefix}t-{n}-{}{suffix}", now_us());
+                let (plan, counter) = round_robin(n, plans);
+                let (prefix, suffix) = &parts[plan];
+                let message = format!("{prefix}t-{counter}-{}{suffix}", now_us());
                 if let Err(e) = socket.feed(Message::Text(message.into())).await {
                     outcome
                         .errors
@@ -150,12 +196,15 @@ pub(super) async fn drive_typing<S: WsSocket>(
             }
         }
     }
+    for (plan, sends) in outcome.per_plan.iter_mut().enumerate() {
+        sends.sent = round_robin_share(outcome.sent, plans, plan);
+    }
     outcome.secs = start.elapsed().as_secs_f64();
     outcome
 }
 
 /// Events mode: `total` mutations, the k-th due at k / rate, over `writers` concurrent
-/// writers (a late writer sends at once).
+/// writers (a late writer sends at once); mutation k changes plan k % plans.
 pub(super) async fn drive_events(
     rest: &awc::Client,
     base_url: &str,
@@ -165,7 +214,8 @@ pub(super) async fn drive_events(
     let rate = plan.args.rate;
     let total = plan.total_sends;
     let next = Cell::new(0u64);
-    let outcome = RefCell::new(SendOutcome::default());
+    let plans = plan.args.plans.max(1);
+    let outcome = RefCell::new(SendOutcome::new(plans));
     let waited = Cell::new(0u64);
     let start = Instant::now();
     let writer = |w: usize| {
@@ -179,25 +229,32 @@ pub(super) async fn drive_events(
                 next.set(k + 1);
                 let at = start + Duration::from_secs_f64(k as f64 / rate);
                 actix_web::rt::time::sleep_until(at.into()).await;
+                let (p, _) = round_robin(k, plans);
                 let result = match driver {
                     Driver::LiveplanEvents {
                         writer_token,
                         task_ids,
-                    } => {
-                        let task = &task_ids[w % task_ids.len()];
-                        liveplan::mutate(rest, base_url, writer_token, task, k, waited).await
-                    }
-                    Driver::SocketIoEvents { room } => {
-                        socketio::mutate(rest, base_url, room, waited).await
-                    }
+                    } => match task_ids.get(p).and_then(|t| t.get(w % t.len().max(1))) {
+                        Some(task) => {
+                            liveplan::mutate(rest, base_url, writer_token, task, k, waited).await
+                        }
+                        None => Err(format!("no task in plan {p}")),
+                    },
+                    Driver::SocketIoEvents { rooms } => match rooms.get(p) {
+                        Some(room) => socketio::mutate(rest, base_url, room, waited).await,
+                        None => Err(format!("no room {p}")),
+                    },
                     Driver::Typing { .. } => Err("not an events driver".into()),
                 };
                 let mut o = outcome.borrow_mut();
                 match result {
                     Ok(seq) => {
                         o.sent += 1;
-                        o.min_seq = Some(o.min_seq.map_or(seq, |m| m.min(seq)));
-                        o.max_seq = Some(o.max_seq.map_or(seq, |m| m.max(seq)));
+                        if let Some(s) = o.per_plan.get_mut(p) {
+                            s.sent += 1;
+                            s.min_seq = Some(s.min_seq.map_or(seq, |m| m.min(seq)));
+                            s.max_seq = Some(s.max_seq.map_or(seq, |m| m.max(seq)));
+                        }
                     }
                     Err(e) => o.errors.add(format!("mutation: {e}")),
                 }
@@ -209,4 +266,29 @@ pub(super) async fn drive_events(
     outcome.rate_limited = waited.get();
     outcome.secs = start.elapsed().as_secs_f64();
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_spreads_sends_over_plans() {
+        assert_eq!(round_robin(0, 1), (0, 0));
+        assert_eq!(round_robin(7, 1), (0, 7));
+        assert_eq!(round_robin(7, 3), (1, 2));
+        assert_eq!(round_robin(9, 3), (0, 3));
+        // 10 sends over 3 plans: 4, 3, 3; each plan's counters run 0..share.
+        let shares: Vec<u64> = (0..3).map(|p| round_robin_share(10, 3, p)).collect();
+        assert_eq!(shares, vec![4, 3, 3]);
+        for (p, share) in shares.iter().enumerate() {
+            let counters: Vec<u64> = (0..10)
+                .map(|k| round_robin(k, 3))
+                .filter(|(plan, _)| *plan == p)
+                .map(|(_, n)| n)
+                .collect();
+            assert_eq!(counters, (0..*share).collect::<Vec<_>>());
+        }
+        assert_eq!(round_robin_share(5, 1, 0), 5);
+    }
 }

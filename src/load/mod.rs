@@ -1,16 +1,18 @@
 //! `liveplan load`: a load tool to point at a running server (liveplan, or a Socket.IO peer
 //! for comparison).
 //!
-//! One run: set up (liveplan: mint tokens with the server's secret, create a plan, add the
-//! members), connect N WebSocket clients, join them all to the plan's room (Socket.IO: a
-//! room), then for `--duration` drive load at `--rate` per second:
+//! One run: set up (liveplan: mint tokens with the server's secret, create `--plans` plans,
+//! add the members), connect N WebSocket clients, join client i to plan i % plans (Socket.IO:
+//! room `<room>-<p>`, or `<room>` for one), then for `--duration` drive load at `--rate` per
+//! second, send k going to plan k % plans:
 //!
 //! - `events`: REST mutations (liveplan: `PATCH /api/tasks/{id}` changing the title;
-//!   Socket.IO peer: `POST /mutate`), each answered with its seq; every client must receive
-//!   every event, in seq order, with no gap. Latency = receipt − the event's `timestamp`.
-//! - `typing`: one extra connection sends `typing` with `taskId` `t-<n>-<send µs>`; every
-//!   other client must receive every relay, `n` in order with no gap. Latency = receipt −
-//!   the embedded send time.
+//!   Socket.IO peer: `POST /mutate`), each answered with its plan's seq; every client must
+//!   receive every event of its plan, in seq order, with no gap. Latency = receipt − the
+//!   event's `timestamp`.
+//! - `typing`: one extra connection, joined to every plan, sends `typing` with `taskId`
+//!   `t-<n>-<send µs>`, `n` counting per plan; every other client must receive every relay
+//!   of its plan, `n` in order with no gap. Latency = receipt − the embedded send time.
 //!
 //! After a drain (`--drain`, 2 s), one JSON line goes to stdout and a summary to stderr
 //! (see [`report`]). Clients run as tasks on `--threads` actix systems (one per thread);
@@ -70,18 +72,9 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
         Target::Liveplan => {
             let secret = args.jwt_secret.clone().unwrap_or_default();
             let ttl = 3600 + plan.duration.as_secs() as i64 + plan.drain.as_secs() as i64;
-            let setup = liveplan::setup(
-                &rest,
-                &base_url,
-                secret.as_bytes(),
-                n,
-                args.mode,
-                plan.writers,
-                ttl,
-            )
-            .await?;
+            let setup = liveplan::setup(&rest, &base_url, secret.as_bytes(), &plan, ttl).await?;
             let proto = Proto::Liveplan {
-                plan_id: Arc::from(setup.plan_id.as_str()),
+                plan_ids: Arc::from(setup.plan_ids),
             };
             let driver = match args.mode {
                 Mode::Events => Driver::LiveplanEvents {
@@ -99,15 +92,21 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
                 .room
                 .clone()
                 .unwrap_or_else(|| format!("load-{}", uuid::Uuid::new_v4()));
+            let rooms: Vec<String> = match args.plans {
+                0 | 1 => vec![room],
+                plans => (0..plans).map(|p| format!("{room}-{p}")).collect(),
+            };
             let driver = match args.mode {
-                Mode::Events => Driver::SocketIoEvents { room: room.clone() },
+                Mode::Events => Driver::SocketIoEvents {
+                    rooms: rooms.clone(),
+                },
                 Mode::Typing => Driver::Typing {
                     url: socketio::ws_url(&base_url)?,
                 },
             };
             (
                 Proto::SocketIo {
-                    room: Arc::from(room.as_str()),
+                    rooms: Arc::from(rooms),
                 },
                 vec![String::new(); n],
                 driver,
@@ -191,12 +190,14 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
     let join_ms = join_start.elapsed().as_secs_f64() * 1000.0;
     let joined = shared.joined.load(Ordering::Acquire);
     eprintln!(
-        "liveplan load: {joined} joined in {join_ms:.0} ms; driving {} at {}/s for {:?}",
+        "liveplan load: {joined} joined in {join_ms:.0} ms; driving {} at {}/s over {} \
+         plan(s) for {:?}",
         match args.mode {
             Mode::Events => "events",
             Mode::Typing => "typing",
         },
         args.rate,
+        proto.plans(),
         plan.duration
     );
     let mut sender = match sender {
@@ -255,6 +256,7 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
         },
         url: base_url.clone(),
         clients: n,
+        plans: proto.plans(),
         threads,
         source_ips: plan.source_ips,
         rate: args.rate,
@@ -277,20 +279,28 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
     };
     report.errors.merge(&own_errors);
     report.errors.merge(&outcome.errors);
-    report.expected_per_client = match (args.mode, outcome.min_seq, outcome.max_seq) {
-        (Mode::Events, Some(min), Some(max)) => {
-            let span = max - min + 1;
-            if span != outcome.sent {
-                report.errors.add(format!(
-                    "events: seqs {min}..={max} but {} answered mutations",
-                    outcome.sent
-                ));
+    // Per plan: how many deliveries each of its joined clients should have had.
+    let mut expected_per_plan = Vec::with_capacity(outcome.per_plan.len());
+    for (p, sends) in outcome.per_plan.iter().enumerate() {
+        expected_per_plan.push(match (args.mode, sends.min_seq, sends.max_seq) {
+            (Mode::Events, Some(min), Some(max)) => {
+                let span = max - min + 1;
+                if span != sends.sent {
+                    let which = match outcome.per_plan.len() {
+                        1 => String::new(),
+                        _ => format!("plan {p}: "),
+                    };
+                    report.errors.add(format!(
+                        "events: {which}seqs {min}..={max} but {} answered mutations",
+                        sends.sent
+                    ));
+                }
+                span
             }
-            span
-        }
-        (Mode::Events, _, _) => 0,
-        (Mode::Typing, _, _) => outcome.sent,
-    };
+            (Mode::Events, _, _) => 0,
+            (Mode::Typing, _, _) => sends.sent,
+        });
+    }
 
     let collect_deadline = Instant::now() + Duration::from_secs(30);
     let mut reports = 0;
@@ -303,11 +313,11 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
                 report.deliveries_in_window += w.in_window;
                 report.out_of_order += w.out_of_order;
                 report.errors.merge(&w.errors);
-                report.lost += w
-                    .received_joined
-                    .iter()
-                    .map(|d| report.expected_per_client.saturating_sub(*d))
-                    .sum::<u64>();
+                for (p, received) in &w.received_joined {
+                    let expected = expected_per_plan.get(*p).copied().unwrap_or(0);
+                    report.expected += expected;
+                    report.lost += expected.saturating_sub(*received);
+                }
             }
             Err(mpsc::TryRecvError::Empty) if Instant::now() < collect_deadline => {
                 actix_web::rt::time::sleep(Duration::from_millis(5)).await;

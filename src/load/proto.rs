@@ -30,18 +30,36 @@ pub(crate) enum Incoming {
     Ignore,
 }
 
-/// The protocol side of one run, as the client threads need it.
+/// The protocol side of one run, as the client threads need it: the plans (Socket.IO:
+/// rooms) the clients are spread over, at least one.
 #[derive(Debug, Clone)]
 pub(crate) enum Proto {
-    Liveplan { plan_id: Arc<str> },
-    SocketIo { room: Arc<str> },
+    Liveplan { plan_ids: Arc<[String]> },
+    SocketIo { rooms: Arc<[String]> },
 }
 
 impl Proto {
-    pub(super) fn join_message(&self) -> String {
+    /// How many plans (rooms) the run has.
+    pub(super) fn plans(&self) -> usize {
         match self {
-            Proto::Liveplan { plan_id } => liveplan::join_message(plan_id),
-            Proto::SocketIo { room } => socketio::join_message(room),
+            Proto::Liveplan { plan_ids: ids } | Proto::SocketIo { rooms: ids } => ids.len(),
+        }
+    }
+
+    /// Plan (room) `plan`'s id; empty when out of range.
+    fn id(&self, plan: usize) -> &str {
+        match self {
+            Proto::Liveplan { plan_ids: ids } | Proto::SocketIo { rooms: ids } => {
+                ids.get(plan).map_or("", String::as_str)
+            }
+        }
+    }
+
+    /// The join of plan (room) `plan`.
+    pub(super) fn join_message(&self, plan: usize) -> String {
+        match self {
+            Proto::Liveplan { .. } => liveplan::join_message(self.id(plan)),
+            Proto::SocketIo { .. } => socketio::join_message(self.id(plan)),
         }
     }
 
@@ -52,12 +70,12 @@ impl Proto {
         }
     }
 
-    /// The typing message with counter `n`, sent at `micros`, as `(prefix, suffix)` around
-    /// the `taskId` value `t-<n>-<micros>`.
-    pub(super) fn typing_parts(&self) -> (String, &'static str) {
+    /// The typing message to plan (room) `plan` with counter `n`, sent at `micros`, as
+    /// `(prefix, suffix)` around the `taskId` value `t-<n>-<micros>`.
+    pub(super) fn typing_parts(&self, plan: usize) -> (String, &'static str) {
         match self {
-            Proto::Liveplan { plan_id } => liveplan::typing_parts(plan_id),
-            Proto::SocketIo { room } => socketio::typing_parts(room),
+            Proto::Liveplan { .. } => liveplan::typing_parts(self.id(plan)),
+            Proto::SocketIo { .. } => socketio::typing_parts(self.id(plan)),
         }
     }
 
@@ -95,5 +113,20 @@ mod tests {
         );
         assert_eq!(parse_typing_id("t-x-1"), None);
         assert_eq!(parse_typing_id("task"), None);
+    }
+
+    #[test]
+    fn each_plan_has_its_join_and_typing() {
+        let proto = Proto::SocketIo {
+            rooms: Arc::from(vec!["R-0".to_string(), "R-1".to_string()]),
+        };
+        assert_eq!(proto.plans(), 2);
+        assert_eq!(proto.join_message(1), r#"42["join",{"room":"R-1"}]"#);
+        assert!(proto.typing_parts(0).0.contains(r#""room":"R-0""#));
+        let proto = Proto::Liveplan {
+            plan_ids: Arc::from(vec!["p-0".to_string()]),
+        };
+        assert_eq!(proto.plans(), 1);
+        assert!(proto.join_message(0).contains(r#""planId":"p-0""#));
     }
 }
