@@ -8,7 +8,10 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{body_text, next_text, rest_retrying, Incoming, Mode, WsSocket};
+use super::args::{Mode, Plan};
+use super::proto::Incoming;
+use super::rest::{body_text, rest_retrying};
+use super::socket::{next_text, WsSocket};
 use crate::auth::TokenIssuer;
 
 /// Members added at once during setup.
@@ -18,13 +21,14 @@ const TASKS: usize = 8;
 
 /// What the setup made.
 pub(crate) struct Setup {
-    pub plan_id: String,
+    /// The plans; client `i` is a member of plan `i % plans`.
+    pub plan_ids: Vec<String>,
     /// The listeners' tokens, users `u0` … `uN-1`.
     pub client_tokens: Vec<String>,
     /// Events mode: the editor that mutates; empty otherwise.
     pub writer_token: String,
-    /// Events mode: the tasks the writers change.
-    pub task_ids: Vec<String>,
+    /// Events mode: per plan, the tasks the writers change.
+    pub task_ids: Vec<Vec<String>>,
     /// Typing mode: the extra member that sends `typing`; empty otherwise.
     pub typer_token: String,
 }
@@ -85,7 +89,7 @@ pub(crate) fn classify(text: &[u8]) -> Incoming {
     };
     match (frame.kind, frame.seq, frame.timestamp) {
         ("joined", seq, _) => Incoming::Joined { seq },
-        ("typing", _, _) => match frame.task_id.and_then(super::parse_typing_id) {
+        ("typing", _, _) => match frame.task_id.and_then(super::proto::parse_typing_id) {
             Some((n, sent_us)) => Incoming::Typing { n, sent_us },
             None => Incoming::Ignore,
         },
@@ -118,17 +122,17 @@ fn error_text(text: &[u8]) -> String {
     }
 }
 
-/// Creates the plan and its members, mints every token; in events mode the tasks the
-/// writers change.
+/// Creates `--plans` plans and their members (client `i` in plan `i % plans`; the writer or
+/// the typer in every plan), mints every token; in events mode the tasks the writers
+/// change, in each plan.
 pub(crate) async fn setup(
     rest: &awc::Client,
     base: &str,
     secret: &[u8],
-    clients: usize,
-    mode: Mode,
-    writers: usize,
+    run: &Plan,
     ttl_secs: i64,
 ) -> Result<Setup, String> {
+    let (clients, plans, mode) = (run.args.clients, run.args.plans.max(1), run.args.mode);
     let issuer = TokenIssuer::new(secret, None, None);
     let mint = |user: &str| {
         issuer
@@ -139,44 +143,35 @@ pub(crate) async fn setup(
     let waited = Cell::new(0u64);
 
     let title = format!("load {}", chrono::Utc::now().format("%Y-%m-%d %H:%M:%S"));
-    let answer = rest_retrying(
-        rest,
-        Method::POST,
-        &format!("{base}/api/plans"),
-        Some(&owner),
-        Some(&json!({ "title": title })),
-        &waited,
-    )
-    .await?;
-    if answer.status != 201 {
-        let hint = if answer.status == 401 {
-            " (is --jwt-secret the server's LIVEPLAN_JWT_SECRET?)"
+    let mut plan_ids = Vec::with_capacity(plans);
+    for p in 0..plans {
+        let title = if plans == 1 {
+            title.clone()
         } else {
-            ""
+            format!("{title} #{p}")
         };
-        return Err(format!(
-            "POST /api/plans: {} {}{hint}",
-            answer.status,
-            body_text(&answer.body)
-        ));
+        plan_ids.push(create_plan(rest, base, &owner, &title, &waited).await?);
     }
-    let plan_id = serde_json::from_slice::<WithId>(&answer.body)
-        .map_err(|e| format!("POST /api/plans: {e}"))?
-        .id;
 
-    let mut members: Vec<(String, &str)> =
-        (0..clients).map(|i| (format!("u{i}"), "viewer")).collect();
-    match mode {
-        Mode::Events => members.push(("load-writer".into(), "editor")),
-        Mode::Typing => members.push(("load-typer".into(), "viewer")),
-    }
+    let extra = match mode {
+        Mode::Events => ("load-writer", "editor"),
+        Mode::Typing => ("load-typer", "viewer"),
+    };
+    let mut members: Vec<(usize, String, &str)> = (0..clients)
+        .map(|i| (i % plans, format!("u{i}"), "viewer"))
+        .collect();
+    members.extend((0..plans).map(|p| (p, extra.0.to_string(), extra.1)));
     let total = members.len();
-    eprintln!("liveplan load: plan {plan_id}; adding {total} members");
+    match plan_ids.as_slice() {
+        [plan_id] => eprintln!("liveplan load: plan {plan_id}; adding {total} members"),
+        _ => eprintln!("liveplan load: {plans} plans; adding {total} members"),
+    }
     let done = Cell::new(0usize);
     let results: Vec<Result<(), String>> = futures_util::stream::iter(members)
-        .map(|(user, role)| {
-            let (plan_id, owner, waited, done) = (&plan_id, &owner, &waited, &done);
+        .map(|(p, user, role)| {
+            let (plan_ids, owner, waited, done) = (&plan_ids, &owner, &waited, &done);
             async move {
+                let plan_id = plan_ids.get(p).ok_or("no such plan")?;
                 let url = format!("{base}/api/plans/{plan_id}/members/{user}");
                 let body = json!({ "role": role, "name": user });
                 let answer =
@@ -212,7 +207,7 @@ pub(crate) async fn setup(
         .map(|i| mint(&format!("u{i}")))
         .collect::<Result<Vec<_>, _>>()?;
     let mut setup = Setup {
-        plan_id,
+        plan_ids,
         client_tokens,
         writer_token: String::new(),
         task_ids: Vec::new(),
@@ -221,32 +216,71 @@ pub(crate) async fn setup(
     match mode {
         Mode::Events => {
             setup.writer_token = mint("load-writer")?;
-            // Writers share a few tasks (last write wins; each title is new).
-            for i in 0..writers.min(TASKS) {
-                let answer = rest_retrying(
-                    rest,
-                    Method::POST,
-                    &format!("{base}/api/plans/{}/tasks", setup.plan_id),
-                    Some(&setup.writer_token),
-                    Some(&json!({ "title": format!("load task {i}") })),
-                    &waited,
-                )
-                .await?;
-                if answer.status != 201 {
-                    return Err(format!(
-                        "POST …/tasks: {} {}",
-                        answer.status,
-                        body_text(&answer.body)
-                    ));
+            // Writers share a few tasks per plan (last write wins; each title is new).
+            let per_plan = run.writers.min(TASKS).div_ceil(plans).max(1);
+            for plan_id in &setup.plan_ids {
+                let mut tasks = Vec::with_capacity(per_plan);
+                for i in 0..per_plan {
+                    let answer = rest_retrying(
+                        rest,
+                        Method::POST,
+                        &format!("{base}/api/plans/{plan_id}/tasks"),
+                        Some(&setup.writer_token),
+                        Some(&json!({ "title": format!("load task {i}") })),
+                        &waited,
+                    )
+                    .await?;
+                    if answer.status != 201 {
+                        return Err(format!(
+                            "POST …/tasks: {} {}",
+                            answer.status,
+                            body_text(&answer.body)
+                        ));
+                    }
+                    let task = serde_json::from_slice::<WithId>(&answer.body)
+                        .map_err(|e| format!("POST …/tasks: {e}"))?;
+                    tasks.push(task.id);
                 }
-                let task = serde_json::from_slice::<WithId>(&answer.body)
-                    .map_err(|e| format!("POST …/tasks: {e}"))?;
-                setup.task_ids.push(task.id);
+                setup.task_ids.push(tasks);
             }
         }
         Mode::Typing => setup.typer_token = mint("load-typer")?,
     }
     Ok(setup)
+}
+
+/// `POST /api/plans` as the owner; answers the new plan's id.
+async fn create_plan(
+    rest: &awc::Client,
+    base: &str,
+    owner: &str,
+    title: &str,
+    waited: &Cell<u64>,
+) -> Result<String, String> {
+    let answer = rest_retrying(
+        rest,
+        Method::POST,
+        &format!("{base}/api/plans"),
+        Some(owner),
+        Some(&json!({ "title": title })),
+        waited,
+    )
+    .await?;
+    if answer.status != 201 {
+        let hint = if answer.status == 401 {
+            " (is --jwt-secret the server's LIVEPLAN_JWT_SECRET?)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "POST /api/plans: {} {}{hint}",
+            answer.status,
+            body_text(&answer.body)
+        ));
+    }
+    serde_json::from_slice::<WithId>(&answer.body)
+        .map(|p| p.id)
+        .map_err(|e| format!("POST /api/plans: {e}"))
 }
 
 /// One mutation: `PATCH /api/tasks/{task}` with a new title; answers the event's seq

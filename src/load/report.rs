@@ -140,6 +140,8 @@ pub struct Report {
     pub mode: String,
     pub url: String,
     pub clients: usize,
+    /// Plans (Socket.IO: rooms) the clients were spread over.
+    pub plans: usize,
     pub threads: usize,
     pub source_ips: usize,
     pub rate: f64,
@@ -154,8 +156,8 @@ pub struct Report {
     pub sent: u64,
     /// How long sending took, from the first scheduled send to the last answer.
     pub send_secs: f64,
-    /// Per joined client: how many deliveries were expected.
-    pub expected_per_client: u64,
+    /// Deliveries expected: over the joined clients, what was sent to each one's plan.
+    pub expected: u64,
     pub deliveries: u64,
     pub deliveries_in_window: u64,
     pub window_secs: f64,
@@ -208,6 +210,7 @@ impl Report {
             ("mode", json!(self.mode)),
             ("url", json!(self.url)),
             ("clients", json!(self.clients)),
+            ("plans", json!(self.plans)),
             ("threads", json!(self.threads)),
             ("source_ips", json!(self.source_ips)),
             ("senders", json!(self.senders)),
@@ -219,10 +222,7 @@ impl Report {
             ("join_ms", json!(round(self.join_ms, 1))),
             ("sent", json!(self.sent)),
             ("sent_per_sec", json!(round(self.sent_per_sec(), 1))),
-            (
-                "expected",
-                json!(self.expected_per_client * self.joined as u64),
-            ),
+            ("expected", json!(self.expected)),
             ("deliveries", json!(self.deliveries)),
             (
                 "deliveries_per_sec",
@@ -257,11 +257,12 @@ impl Report {
             self.target, self.mode, self.url
         ));
         s.push_str(&format!(
-            "  clients     {} connected in {:.0} ms, {} joined in {:.0} ms \
+            "  clients     {} connected in {:.0} ms, {} joined to {} plan(s) in {:.0} ms \
              ({} thread(s), {} source address(es))\n",
             self.connected,
             self.connect_ms,
             self.joined,
+            self.plans,
             self.join_ms,
             self.threads,
             self.source_ips
@@ -278,7 +279,7 @@ impl Report {
         s.push_str(&format!(
             "  deliveries  {} of {} expected ({:.0}/s during the run)\n",
             self.deliveries,
-            self.expected_per_client * self.joined as u64,
+            self.expected,
             self.deliveries_per_sec()
         ));
         s.push_str(&format!(

@@ -16,7 +16,9 @@ use futures_util::SinkExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{body_text, next_text, rest_retrying, Incoming, WsSocket};
+use super::proto::Incoming;
+use super::rest::{body_text, rest_retrying};
+use super::socket::{next_text, WsSocket};
 
 /// The fields of an event's payload the tool reads.
 #[derive(Deserialize)]
@@ -108,7 +110,7 @@ pub(crate) fn classify(text: &[u8]) -> Incoming {
                 },
                 _ => Incoming::Failure(format!("event without seq/timestamp: {}", body_text(text))),
             },
-            "typing" => match payload.task_id.and_then(super::parse_typing_id) {
+            "typing" => match payload.task_id.and_then(super::proto::parse_typing_id) {
                 Some((n, sent_us)) => Incoming::Typing { n, sent_us },
                 None => Incoming::Ignore,
             },
