@@ -43,8 +43,9 @@ BUILD="${BUILD:-1}"
 LIVEPLAN_BIN="${LIVEPLAN_BIN:-$ROOT/target/release/liveplan}"
 LOAD_BIN="${LOAD_BIN:-$LIVEPLAN_BIN}"
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'compare.sh: %s\n' "$*" >&2; exit 1; }
+SCRIPT=compare.sh
+# shellcheck source=benches/lib.sh
+source "$ROOT/benches/lib.sh"
 
 # ---- checks ------------------------------------------------------------------------
 
@@ -63,41 +64,12 @@ if [[ "$SERVER_CPU" == "$LOAD_CPU" ]]; then
     say "warning: server and load tool share CPU $SERVER_CPU; the numbers will be noisy"
 fi
 
-# Each client is one socket on each side; leave room for the rest.
-want_fds=$(( CLIENTS * 2 + 1024 ))
-soft="$(ulimit -n)"
-if [[ "$soft" != unlimited ]] && (( soft < want_fds )); then
-    hard="$(ulimit -Hn)"
-    if [[ "$hard" == unlimited ]] || (( hard >= want_fds )); then
-        ulimit -n "$want_fds"
-    else
-        ulimit -n "$hard"
-        say "warning: open files limited to $hard, $CLIENTS clients may need $want_fds"
-    fi
-fi
+raise_fd_limit "$CLIENTS"
 
 # ---- state and cleanup -------------------------------------------------------------
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/liveplan-compare.XXXXXX")"
-server_pid=""
 load_pid=""
-
-stop_server() {
-    [[ -n "$server_pid" ]] || return 0
-    local pid="$server_pid"
-    server_pid=""
-    kill -TERM "$pid" 2>/dev/null || return 0
-    local i
-    for (( i = 0; i < 150; i++ )); do   # up to 15 s (liveplan drains connections)
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        say "server $pid still running after 15 s, killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local status=$?
@@ -114,20 +86,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_in_use() {
-    # Anything answering HTTP (or accepting TCP) there?
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-show_log() {
-    local log="$1"
-    if [[ -s "$log" ]]; then
-        printf -- '---- last lines of %s ----\n' "$(basename "$log")" >&2
-        tail -n 20 "$log" >&2
-        printf -- '----\n' >&2
-    fi
-}
-
 # ---- build and install -------------------------------------------------------------
 
 if [[ "$BUILD" != 0 ]]; then
@@ -143,38 +101,9 @@ if [[ ! -d "$PEER_DIR/node_modules" ]]; then
     (cd "$PEER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
 fi
 
-jwt_secret="$(python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; print("".join(secrets.choice(a) for _ in range(40)))')"
+jwt_secret="$(random_secret)"
 
 # ---- servers -----------------------------------------------------------------------
-
-# start_liveplan LOG: starts liveplan on a fresh database, sets server_pid, waits for /healthz.
-start_liveplan() {
-    local log="$1" i
-    port_in_use "$LIVEPLAN_PORT" && die "port $LIVEPLAN_PORT is already in use (set LIVEPLAN_PORT)"
-    rm -f "$tmp"/bench.db "$tmp"/bench.db-*
-    LIVEPLAN_JWT_SECRET="$jwt_secret" \
-    LIVEPLAN_WS_RATE_BURST=10000000 \
-    LIVEPLAN_WS_RATE_PER_SEC=10000000 \
-    LIVEPLAN_REST_RATE_BURST=10000000 \
-    LIVEPLAN_REST_RATE_PER_SEC=10000000 \
-    LIVEPLAN_MAX_CONNECTIONS_PER_USER=100000 \
-    DATABASE_URL="sqlite://$tmp/bench.db" \
-        taskset -c "$SERVER_CPU" "$LIVEPLAN_BIN" serve --bind "127.0.0.1:$LIVEPLAN_PORT" \
-        >"$log" 2>&1 </dev/null &
-    server_pid=$!
-    for (( i = 0; i < 300; i++ )); do   # up to 30 s (migrations on a new database)
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            show_log "$log"
-            die "liveplan exited during start"
-        fi
-        if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$LIVEPLAN_PORT/healthz" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    show_log "$log"
-    die "liveplan did not answer /healthz within 30 s"
-}
 
 # start_socketio LOG: starts the peer, sets server_pid, waits for "listening on port".
 start_socketio() {
@@ -206,7 +135,9 @@ run_one() {
 
     case "$target" in
         liveplan)
-            start_liveplan "$server_log"
+            rm -f "$tmp"/bench.db "$tmp"/bench.db-*
+            start_liveplan "$LIVEPLAN_BIN" "$SERVER_CPU" "$LIVEPLAN_PORT" "$jwt_secret" \
+                "sqlite://$tmp/bench.db" "$server_log"
             url="http://127.0.0.1:$LIVEPLAN_PORT"
             auth=(--jwt-secret "$jwt_secret")
             ;;
