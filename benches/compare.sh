@@ -88,11 +88,7 @@ trap 'exit 143' TERM
 
 # ---- build and install -------------------------------------------------------------
 
-if [[ "$BUILD" != 0 ]]; then
-    say "building liveplan (cargo build --release)"
-    (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
-fi
-[[ -x "$LIVEPLAN_BIN" ]] || die "$LIVEPLAN_BIN not found (build it, or set LIVEPLAN_BIN)"
+build_release "$LIVEPLAN_BIN"
 "$LOAD_BIN" load --help >/dev/null 2>&1 \
     || die "'$LOAD_BIN load --help' failed: the load tool is not available in this build"
 

@@ -87,3 +87,12 @@ start_liveplan() {
 random_secret() {
     python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; print("".join(secrets.choice(a) for _ in range(40)))'
 }
+
+# build_release BIN: `cargo build --release` unless BUILD=0; then BIN must exist.
+build_release() {
+    if [[ "${BUILD:-1}" != 0 ]]; then
+        say "building liveplan (cargo build --release)"
+        (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
+    fi
+    [[ -x "$1" ]] || die "$1 not found (build it, or set LIVEPLAN_BIN)"
+}

@@ -82,11 +82,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [[ "$BUILD" != 0 ]]; then
-    say "building liveplan (cargo build --release)"
-    (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
-fi
-[[ -x "$LIVEPLAN_BIN" ]] || die "$LIVEPLAN_BIN not found (build it, or set LIVEPLAN_BIN)"
+build_release "$LIVEPLAN_BIN"
 
 secret="$(random_secret)"
 

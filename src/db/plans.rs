@@ -59,12 +59,15 @@ pub fn current_seq(conn: &mut DbConnection, id: &str) -> Result<Option<i64>, Api
         .optional()?)
 }
 
-/// Takes the next seq for the plan; the caller writes the event row with it.
+/// Takes the next seq for the plan (one statement: `UPDATE … RETURNING`); the caller
+/// writes the event row with it.
 pub fn next_seq(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
     diesel::update(plans::table.find(id))
         .set(plans::seq.eq(plans::seq + 1))
-        .execute(conn)?;
-    current_seq(conn, id)?.ok_or_else(ApiError::plan_not_found)
+        .returning(plans::seq)
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(ApiError::plan_not_found)
 }
 
 pub fn update(

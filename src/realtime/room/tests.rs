@@ -162,6 +162,16 @@ where
     });
 }
 
+/// Alice and Bob in the room, with the notices of their joins handled.
+async fn alice_and_bob(room: &Addr<RoomActor>) -> (Member, Member) {
+    let mut alice = Member::new("c-alice", "alice");
+    let mut bob = Member::new("c-bob", "bob");
+    room.send(alice.join()).await.unwrap();
+    room.send(bob.join()).await.unwrap();
+    settle(room).await;
+    (alice, bob)
+}
+
 /// Lets the room and the fake sessions handle everything sent so far.
 async fn settle(room: &Addr<RoomActor>) {
     room.send(GetParticipants).await.unwrap();
@@ -171,11 +181,7 @@ async fn settle(room: &Addr<RoomActor>) {
 #[test]
 fn a_burst_reaches_each_connection_as_one_message_in_seq_order_without_its_own_change() {
     with_room(|room| async move {
-        let mut alice = Member::new("c-alice", "alice");
-        let mut bob = Member::new("c-bob", "bob");
-        room.send(alice.join()).await.unwrap();
-        room.send(bob.join()).await.unwrap();
-        settle(&room).await;
+        let (alice, bob) = alice_and_bob(&room).await;
         let before = alice.messages().len();
 
         // Three commits reach the room back to back; bob made the second one.
@@ -231,11 +237,7 @@ fn a_connection_joining_while_a_batch_fills_gets_only_what_came_after_its_join()
 #[test]
 fn typing_relays_skip_their_sender_and_a_full_batch_goes_out_at_once() {
     with_room(|room| async move {
-        let mut alice = Member::new("c-alice", "alice");
-        let mut bob = Member::new("c-bob", "bob");
-        room.send(alice.join()).await.unwrap();
-        room.send(bob.join()).await.unwrap();
-        settle(&room).await;
+        let (alice, bob) = alice_and_bob(&room).await;
         let (alice_before, bob_before) = (alice.messages().len(), bob.messages().len());
 
         let relays = super::MAX_BATCH + 3;
