@@ -4,12 +4,12 @@
 # and prints each run's JSON line and a table of medians.
 #
 #   benches/targets.sh                   # all scenarios, 3 runs each
-#   RUNS=1 ONLY=typing-1000 benches/targets.sh
+#   RUNS=1 ONLY='typing-*' benches/targets.sh
 #   PG_URL=postgres://postgres@127.0.0.1:5432/postgres benches/targets.sh   # + PostgreSQL
 #
 # Environment:
 #   RUNS         runs per scenario                                        3
-#   ONLY         run only the scenarios whose name contains this          (all)
+#   ONLY         run only the scenarios whose name matches this glob       * (all)
 #   PG_URL       an admin URL of a PostgreSQL server: adds rest-postgres  (unset: skipped)
 #                (each run creates and drops its own database there)
 #   SERVER_CPU   CPU the server is pinned to                              0
@@ -28,7 +28,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNS="${RUNS:-3}"
-ONLY="${ONLY:-}"
+ONLY="${ONLY:-*}"
 PG_URL="${PG_URL:-}"
 SERVER_CPU="${SERVER_CPU:-0}"
 LOAD_CPU="${LOAD_CPU:-1}"
@@ -146,7 +146,8 @@ EOF
 ran=0
 for scenario in "${SCENARIOS[@]}"; do
     read -r name db clients plans mode rate duration <<<"$scenario"
-    [[ -z "$ONLY" || "$name" == *"$ONLY"* ]] || continue
+    # shellcheck disable=SC2053  # ONLY is a glob on purpose
+    [[ "$name" == $ONLY ]] || continue
     if [[ "$db" == postgres && -z "$PG_URL" ]]; then
         say "skipping $name (set PG_URL to run it)"
         continue
