@@ -86,7 +86,9 @@ build_release "$LIVEPLAN_BIN"
 
 secret="$(random_secret)"
 
-# database_for KIND RUN_ID: a fresh database URL (creates the PostgreSQL database).
+# database_for KIND: a fresh database URL. For PostgreSQL it creates `pg_database`, which
+# the caller names beforehand (this runs in a command substitution: a subshell) and
+# drop_pg_database drops.
 database_for() {
     case "$1" in
         sqlite)
@@ -94,7 +96,6 @@ database_for() {
             printf 'sqlite://%s/bench.db' "$tmp"
             ;;
         postgres)
-            pg_database="liveplan_bench_$2"
             psql -q "$PG_URL" -c "CREATE DATABASE $pg_database" >/dev/null \
                 || die "cannot create database $pg_database at $PG_URL"
             printf '%s/%s' "${PG_URL%/*}" "$pg_database"
@@ -107,7 +108,10 @@ run_one() {
     local name="$1" db="$2" clients="$3" plans="$4" mode="$5" rate="$6" duration="$7" run="$8"
     local log="$tmp/$name-$run.server.log" out="$tmp/$name-$run.out" err="$tmp/$name-$run.err"
     local url status=0
-    url="$(database_for "$db" "$$_$run")"
+    if [[ "$db" == postgres ]]; then
+        pg_database="liveplan_bench_$$_$run"
+    fi
+    url="$(database_for "$db")"
     start_liveplan "$LIVEPLAN_BIN" "$SERVER_CPU" "$PORT" "$secret" "$url" "$log"
     say "$name run $run/$RUNS: $clients clients in $plans plan(s), $mode at $rate/s for $duration"
     taskset -c "$LOAD_CPU" "$LIVEPLAN_BIN" load --url "http://127.0.0.1:$PORT" \
