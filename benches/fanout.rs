@@ -27,17 +27,16 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures_util::task::AtomicWaker;
-use liveplan::db::Database;
+use liveplan::db::{events, Database};
 use liveplan::metrics::Metrics;
 use liveplan::model::PresenceStatus;
-use liveplan::model::{format_time, now, Task, TaskStatus, UserRef};
+use liveplan::model::{now, Task, TaskStatus, UserRef};
 use liveplan::realtime::messages::{
     AfterPublish, CloseConnection, Deliver, GetParticipants, JoinRoom, PublishEvents, Route,
 };
 use liveplan::realtime::outbound::{Outbound, Peer, QueueLimit};
 use liveplan::realtime::registry::Registry;
 use liveplan::realtime::room::RoomActor;
-use serde::Serialize;
 
 const ROOM_SIZES: &[usize] = &[10, 1_000, 10_000];
 /// Events per iteration in the burst group.
@@ -113,19 +112,6 @@ impl Handler<CloseConnection> for FakeSession {
     }
 }
 
-/// The wire shape of a plan event, as `db::events::append` writes it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EventFrame<'a, D: Serialize> {
-    #[serde(rename = "type")]
-    event_type: &'a str,
-    plan_id: &'a str,
-    seq: i64,
-    data: &'a D,
-    actor: &'a UserRef,
-    timestamp: String,
-}
-
 /// A `task-created` event like the one in docs/protocol.md §4.6.
 struct EventSource {
     task: Task,
@@ -157,16 +143,16 @@ impl EventSource {
         }
     }
 
-    /// The frame, serialised once, as the write path does it.
+    /// The frame, serialised once, by the write path's own encoder.
     fn frame(&self, seq: i64) -> String {
-        serde_json::to_string(&EventFrame {
-            event_type: "task-created",
-            plan_id: PLAN_ID,
+        events::encode(
+            PLAN_ID,
             seq,
-            data: &serde_json::json!({ "task": &self.task }),
-            actor: &self.actor,
-            timestamp: format_time(now()),
-        })
+            &self.actor,
+            "task-created",
+            &serde_json::json!({ "task": &self.task }),
+            now(),
+        )
         .expect("serialise")
     }
 }

@@ -1,6 +1,7 @@
 //! The per-plan event log: written in the same transaction as the change it describes,
 //! read back for `since` replay and `GET /events`.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -45,6 +46,25 @@ struct EventFrame<'a, D: Serialize> {
     timestamp: String,
 }
 
+/// An event's frame as stored and sent (serialised once, shared by every recipient).
+pub fn encode<D: Serialize>(
+    plan_id: &str,
+    seq: i64,
+    actor: &UserRef,
+    event_type: &str,
+    data: &D,
+    created_at: NaiveDateTime,
+) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&EventFrame {
+        event_type,
+        plan_id,
+        seq,
+        data,
+        actor,
+        timestamp: format_time(created_at),
+    })
+}
+
 /// Takes the plan's next seq and stores the event. Call inside the write transaction that
 /// makes the change, after `plans::lock_for_write`.
 pub fn append<D: Serialize>(
@@ -56,14 +76,7 @@ pub fn append<D: Serialize>(
 ) -> Result<StoredEvent, ApiError> {
     let seq = plans::next_seq(conn, plan_id)?;
     let created_at = now();
-    let payload = serde_json::to_string(&EventFrame {
-        event_type,
-        plan_id,
-        seq,
-        data,
-        actor,
-        timestamp: format_time(created_at),
-    })?;
+    let payload = encode(plan_id, seq, actor, event_type, data, created_at)?;
     let row = EventRow {
         plan_id: plan_id.to_string(),
         seq,
