@@ -3,11 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-
-fn is_time(v: &Value) -> bool {
-    v.as_str()
-        .is_some_and(|t| t.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(t).is_ok())
-}
+use crate::shapes::*;
 
 /// Checks the envelope of a plan event and returns its data.
 fn event(v: &Value, kind: &str, plan: &str, seq: i64, actor: &str) -> Value {
@@ -19,34 +15,9 @@ fn event(v: &Value, kind: &str, plan: &str, seq: i64, actor: &str) -> Value {
         json!({ "id": actor, "name": display_name(actor) }),
         "{v}"
     );
-    assert!(is_time(&v["timestamp"]), "{v}");
-    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(
-        keys.len(),
-        6,
-        "exactly type, planId, seq, data, actor, timestamp: {v}"
-    );
+    assert_utc(&v["timestamp"]);
+    assert_keys(v, EVENT_KEYS);
     v["data"].clone()
-}
-
-fn assert_task_shape(t: &Value) {
-    for key in [
-        "id",
-        "planId",
-        "title",
-        "description",
-        "status",
-        "assigneeId",
-        "dueAt",
-        "position",
-        "version",
-        "createdBy",
-        "createdAt",
-        "updatedAt",
-    ] {
-        assert!(t.get(key).is_some(), "task lacks {key}: {t}");
-    }
-    assert_eq!(t.as_object().unwrap().len(), 12, "{t}");
 }
 
 #[actix_web::test]

@@ -83,6 +83,34 @@ pub struct Answer {
     pub headers: awc::http::header::HeaderMap,
 }
 
+impl Answer {
+    /// Reads a response whole: status, `X-Plan-Seq`, headers, and the body as JSON.
+    pub async fn read<S>(mut resp: awc::ClientResponse<S>) -> Answer
+    where
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+    {
+        let bytes = resp.body().limit(64 * 1024 * 1024).await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("JSON body ({e}): {}", String::from_utf8_lossy(&bytes)))
+        };
+        let plan_seq = resp
+            .headers()
+            .get("x-plan-seq")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Answer {
+            status: resp.status().as_u16(),
+            body,
+            plan_seq,
+            headers: resp.headers().clone(),
+        }
+    }
+}
+
 impl TestApp {
     pub fn token(&self, user: &str) -> String {
         self.issuer
@@ -113,28 +141,12 @@ impl TestApp {
         for (k, v) in headers {
             req = req.insert_header((*k, *v));
         }
-        let mut resp = match body {
+        let resp = match body {
             Some(b) => req.send_json(&b).await,
             None => req.send().await,
         }
         .expect("request sent");
-        let bytes = resp.body().limit(64 * 1024 * 1024).await.expect("body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).expect("JSON body")
-        };
-        let plan_seq = resp
-            .headers()
-            .get("x-plan-seq")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        Answer {
-            status: resp.status().as_u16(),
-            body,
-            plan_seq,
-            headers: resp.headers().clone(),
-        }
+        Answer::read(resp).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {

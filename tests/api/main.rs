@@ -9,6 +9,7 @@ mod common;
 
 mod abuse;
 mod helpers;
+mod shapes;
 
 mod auth;
 mod events;

@@ -7,79 +7,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::shapes::*;
 
 // ---------------------------------------------------------------------------------------
 // Small assertions shared by the tests below.
-
-/// The object's keys, sorted.
-fn keys(v: &Value) -> Vec<String> {
-    let mut k: Vec<String> = v
-        .as_object()
-        .unwrap_or_else(|| panic!("expected a JSON object, got {v}"))
-        .keys()
-        .cloned()
-        .collect();
-    k.sort();
-    k
-}
-
-/// The object has exactly these keys.
-fn assert_keys(v: &Value, expected: &[&str]) {
-    let mut e: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
-    e.sort();
-    assert_eq!(keys(v), e, "keys of {v}");
-}
-
-/// An RFC 3339 UTC timestamp ending in `Z`.
-fn assert_utc(v: &Value) {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("expected a timestamp string, got {v}"));
-    assert!(s.ends_with('Z'), "not UTC with Z: {s}");
-    chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("not RFC 3339: {s}: {e}"));
-}
-
-const PLAN_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "description",
-    "ownerId",
-    "createdAt",
-    "updatedAt",
-];
-const TASK_KEYS: &[&str] = &[
-    "id",
-    "planId",
-    "title",
-    "description",
-    "status",
-    "assigneeId",
-    "dueAt",
-    "position",
-    "version",
-    "createdBy",
-    "createdAt",
-    "updatedAt",
-];
-const MEMBER_KEYS: &[&str] = &["planId", "userId", "name", "role"];
-const COMMENT_KEYS: &[&str] = &["id", "taskId", "authorId", "body", "createdAt"];
-const EVENT_KEYS: &[&str] = &["type", "planId", "seq", "data", "actor", "timestamp"];
-
-fn assert_plan_shape(p: &Value) {
-    assert_keys(p, PLAN_KEYS);
-    assert!(p["id"].is_string(), "{p}");
-    assert_utc(&p["createdAt"]);
-    assert_utc(&p["updatedAt"]);
-}
-
-fn assert_task_shape(t: &Value) {
-    assert_keys(t, TASK_KEYS);
-    assert!(t["id"].is_string(), "{t}");
-    assert!(t["version"].is_i64(), "{t}");
-    assert!(t["position"].is_i64(), "{t}");
-    assert_utc(&t["createdAt"]);
-    assert_utc(&t["updatedAt"]);
-}
 
 /// Exactly `{"error": {"code", "message"}}` (plus `current` for 409) with this status and
 /// code; returns the message.
@@ -115,31 +46,14 @@ async fn raw(app: &TestApp, method: &str, path: &str, token: &str, body: String)
         .timeout(Duration::from_secs(30))
         .finish();
     let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut resp = client
+    let resp = client
         .request(method, format!("{}{}", app.base, path))
         .bearer_auth(token)
         .insert_header(("content-type", "application/json"))
         .send_body(body)
         .await
         .expect("request sent");
-    let bytes = resp.body().limit(64 * 1024 * 1024).await.unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("JSON body ({e}): {}", String::from_utf8_lossy(&bytes)))
-    };
-    let plan_seq = resp
-        .headers()
-        .get("x-plan-seq")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    Answer {
-        status: resp.status().as_u16(),
-        body,
-        plan_seq,
-        headers: resp.headers().clone(),
-    }
+    Answer::read(resp).await
 }
 
 fn by_user_id(mut members: Vec<Value>) -> Vec<Value> {
@@ -555,6 +469,47 @@ async fn editors_cannot_rename_delete_or_manage_members_of_a_plan() {
     );
 }
 
+/// Each `(method, path template, body)` with `{}` = `real` (an id the caller may not see)
+/// answers 404 `not_found`, with the same body as for the id `absent`. Returns the
+/// answers for `real`.
+async fn assert_not_told_apart(
+    app: &TestApp,
+    token: &str,
+    routes: &[(&str, &str, Option<Value>)],
+    real: &str,
+    absent: &str,
+) -> Vec<Answer> {
+    let mut answers = Vec::new();
+    for (method, template, body) in routes {
+        let seen = app
+            .request(
+                method,
+                &template.replace("{}", real),
+                Some(token),
+                body.clone(),
+                &[],
+            )
+            .await;
+        let fake = app
+            .request(
+                method,
+                &template.replace("{}", absent),
+                Some(token),
+                body.clone(),
+                &[],
+            )
+            .await;
+        assert_error(&seen, 404, "not_found");
+        assert_error(&fake, 404, "not_found");
+        assert_eq!(
+            seen.body, fake.body,
+            "{method} {template}: an existing {real} must not be told apart from {absent}"
+        );
+        answers.push(seen);
+    }
+    answers
+}
+
 #[actix_web::test]
 async fn strangers_get_the_same_not_found_as_for_a_plan_that_does_not_exist() {
     let app = spawn_app().await;
@@ -593,31 +548,8 @@ async fn strangers_get_the_same_not_found_as_for_a_plan_that_does_not_exist() {
         ("GET", "/api/plans/{}/presence", None),
         ("GET", "/api/plans/{}/events?since=0", None),
     ];
-    for (method, template, body) in &plan_routes {
-        let real = app
-            .request(
-                method,
-                &template.replace("{}", &plan),
-                Some(&stranger),
-                body.clone(),
-                &[],
-            )
-            .await;
-        let fake = app
-            .request(
-                method,
-                &template.replace("{}", "no-such-plan"),
-                Some(&stranger),
-                body.clone(),
-                &[],
-            )
-            .await;
-        assert_error(&real, 404, "not_found");
-        assert_error(&fake, 404, "not_found");
-        assert_eq!(
-            real.body, fake.body,
-            "{method} {template}: an existing plan must not be told apart"
-        );
+    let answers = assert_not_told_apart(&app, &stranger, &plan_routes, &plan, "no-such-plan").await;
+    for ((method, template, _), real) in plan_routes.iter().zip(&answers) {
         assert_eq!(real.plan_seq, None, "{method} {template}");
     }
 
@@ -636,32 +568,7 @@ async fn strangers_get_the_same_not_found_as_for_a_plan_that_does_not_exist() {
             Some(json!({ "body": "hi" })),
         ),
     ];
-    for (method, template, body) in &task_routes {
-        let real = app
-            .request(
-                method,
-                &template.replace("{}", &task),
-                Some(&stranger),
-                body.clone(),
-                &[],
-            )
-            .await;
-        let fake = app
-            .request(
-                method,
-                &template.replace("{}", "no-such-task"),
-                Some(&stranger),
-                body.clone(),
-                &[],
-            )
-            .await;
-        assert_error(&real, 404, "not_found");
-        assert_error(&fake, 404, "not_found");
-        assert_eq!(
-            real.body, fake.body,
-            "{method} {template}: an existing task must not be told apart"
-        );
-    }
+    assert_not_told_apart(&app, &stranger, &task_routes, &task, "no-such-task").await;
 
     // The stranger changed nothing.
     let owner = app.token("owner");
