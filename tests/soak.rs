@@ -196,6 +196,23 @@ struct Shared {
 }
 
 impl Shared {
+    /// Nothing seen yet, against the server at `base`.
+    fn new(base: String) -> Shared {
+        Shared {
+            base,
+            issuer: tokens::issuer(SECRET),
+            tokens: RefCell::new(HashMap::new()),
+            run_until: Instant::now(),
+            quiesced: Cell::new(0),
+            finals: RefCell::new(None),
+            seen: RefCell::new(HashMap::new()),
+            stats: Stats::default(),
+            details: RefCell::new(Vec::new()),
+            seed_tasks: HashMap::new(),
+            owners: HashMap::new(),
+        }
+    }
+
     fn token(&self, user: &str) -> String {
         self.tokens
             .borrow_mut()
@@ -1074,19 +1091,7 @@ async fn soak_nothing_lost() {
     let mut rng = Rng::new(cfg.seed);
 
     let users: Vec<String> = (0..cfg.users).map(|i| format!("u{i:03}")).collect();
-    let mut shared = Shared {
-        base,
-        issuer: tokens::issuer(SECRET),
-        tokens: RefCell::new(HashMap::new()),
-        run_until: Instant::now(),
-        quiesced: Cell::new(0),
-        finals: RefCell::new(None),
-        seen: RefCell::new(HashMap::new()),
-        stats: Stats::default(),
-        details: RefCell::new(Vec::new()),
-        seed_tasks: HashMap::new(),
-        owners: HashMap::new(),
-    };
+    let mut shared = Shared::new(base);
 
     // Set-up: plans (owner i % users), each user an editor of 4 plans, 3 tasks per plan.
     let mut plans = Vec::new();
@@ -1362,19 +1367,7 @@ async fn concurrent_member_adds_of_an_unknown_user() {
     let (db, database_url) = TestDatabase::from_env("liveplan_soak", "soak.db");
     let base = spawn_server(&database_url).await;
     let http = http_client();
-    let shared = Shared {
-        base,
-        issuer: tokens::issuer(SECRET),
-        tokens: RefCell::new(HashMap::new()),
-        run_until: Instant::now(),
-        quiesced: Cell::new(0),
-        finals: RefCell::new(None),
-        seen: RefCell::new(HashMap::new()),
-        stats: Stats::default(),
-        details: RefCell::new(Vec::new()),
-        seed_tasks: HashMap::new(),
-        owners: HashMap::new(),
-    };
+    let shared = Shared::new(base);
     for round in 0..5 {
         let mut plans = Vec::new();
         for i in 0..8 {

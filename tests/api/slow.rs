@@ -154,6 +154,21 @@ const QUEUE_BYTES: usize = 1024 * 1024;
 /// of send buffer here) well before its end.
 const EVENT_PADDING: usize = 600;
 
+/// A plan `title` of ada's with two viewers in its room: bob, a client that reads (with
+/// the plan's seq at his join), and sam, a client that stops reading after `joined`.
+async fn fast_and_stalled(app: &TestApp, title: &str) -> (String, WsClient, i64, StalledClient) {
+    let plan = app.create_plan("ada", title).await;
+    app.add_member(&plan, "ada", "bob", "viewer").await;
+    app.add_member(&plan, "ada", "sam", "viewer").await;
+    let mut bob = app.ws("bob").await;
+    let base = bob.join(&plan, None).await["seq"].as_i64().unwrap();
+    let mut slow = StalledClient::connect(app, "sam").await;
+    slow.send(json!({ "type": "join-plan", "planId": plan }))
+        .await;
+    assert_eq!(slow.next_json().await.unwrap()["type"], "joined");
+    (plan, bob, base, slow)
+}
+
 #[actix_web::test]
 async fn a_client_that_stops_reading_is_closed_1008_and_resumes_without_loss() {
     let app = spawn_app_with(|a| {
@@ -163,16 +178,7 @@ async fn a_client_that_stops_reading_is_closed_1008_and_resumes_without_loss() {
         a.event_retention_count = Some("1000000".into());
     })
     .await;
-    let plan = app.create_plan("ada", "Flood").await;
-    app.add_member(&plan, "ada", "bob", "viewer").await;
-    app.add_member(&plan, "ada", "sam", "viewer").await;
-
-    let mut bob = app.ws("bob").await;
-    let base = bob.join(&plan, None).await["seq"].as_i64().unwrap();
-    let mut slow = StalledClient::connect(&app, "sam").await;
-    slow.send(json!({ "type": "join-plan", "planId": plan }))
-        .await;
-    assert_eq!(slow.next_json().await.unwrap()["type"], "joined");
+    let (plan, mut bob, base, mut slow) = fast_and_stalled(&app, "Flood").await;
     // From here on `slow` is not read: its TCP window fills, then its queue.
 
     let target = flood_events();
@@ -303,15 +309,7 @@ async fn a_slow_client_does_not_slow_down_a_fast_one() {
     // With a tiny queue the slow client is closed almost at once; the fast client's view of
     // the same writes is complete and ordered.
     let app = spawn_app_with(|a| a.max_outbound_messages = Some("16".into())).await;
-    let plan = app.create_plan("ada", "Small").await;
-    app.add_member(&plan, "ada", "bob", "viewer").await;
-    app.add_member(&plan, "ada", "sam", "viewer").await;
-    let mut bob = app.ws("bob").await;
-    let base = bob.join(&plan, None).await["seq"].as_i64().unwrap();
-    let mut slow = StalledClient::connect(&app, "sam").await;
-    slow.send(json!({ "type": "join-plan", "planId": plan }))
-        .await;
-    assert_eq!(slow.next_json().await.unwrap()["type"], "joined");
+    let (plan, mut bob, base, mut slow) = fast_and_stalled(&app, "Small").await;
     let token = app.token("ada");
     // Enough bytes to fill the kernel's socket buffers, so the queue fills too.
     let description = "x".repeat(9_000);
