@@ -17,14 +17,15 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use actix_web::rt::time::{sleep, timeout};
-use awc::ws::{CloseCode, Frame, Message};
-use futures_util::{SinkExt, StreamExt};
+use awc::ws::{CloseCode, Message};
+use futures_util::SinkExt;
 use liveplan::auth::TokenIssuer;
 use serde_json::{json, Value};
 
 use common::http::{self, free_port, Socket};
 use common::in_process;
 use common::tokens::{self, display_name};
+use common::ws::{self, Received};
 
 mod common;
 
@@ -337,17 +338,6 @@ struct WsClient {
     socket: Socket,
 }
 
-/// Close codes and reasons are only read through `Debug`, in failure messages.
-#[allow(dead_code)]
-#[derive(Debug)]
-enum Received {
-    Json(Value),
-    Close(Option<u16>, String),
-    Ended,
-    /// Nothing within the wait.
-    Nothing,
-}
-
 impl WsClient {
     /// Upgrades and reads the `connected` frame; `Err` describes a refused upgrade.
     async fn try_connect(base: &str, token: &str) -> Result<WsClient, String> {
@@ -361,7 +351,7 @@ impl WsClient {
         .map_err(|e| format!("upgrade refused: {e:?}"))?;
         let mut ws = WsClient { socket };
         match ws.next().await {
-            Received::Json(v) if v["type"] == "connected" => Ok(ws),
+            Some(Received::Json(v)) if v["type"] == "connected" => Ok(ws),
             other => Err(format!("expected `connected`, got {other:?}")),
         }
     }
@@ -373,19 +363,18 @@ impl WsClient {
             .expect("send");
     }
 
-    async fn next(&mut self) -> Received {
+    /// The next frame, or none within the wait.
+    async fn next(&mut self) -> Option<Received> {
         self.next_within(WAIT).await
     }
 
-    async fn next_within(&mut self, wait: Duration) -> Received {
-        timeout(wait, next_frame_untimed(&mut self.socket))
-            .await
-            .unwrap_or(Received::Nothing)
+    async fn next_within(&mut self, wait: Duration) -> Option<Received> {
+        timeout(wait, ws::next_frame(&mut self.socket)).await.ok()
     }
 
     async fn next_json(&mut self) -> Value {
         match self.next().await {
-            Received::Json(v) => v,
+            Some(Received::Json(v)) => v,
             other => panic!("expected a JSON frame, got {other:?}"),
         }
     }
@@ -416,7 +405,7 @@ impl WsClient {
     /// Nothing arrives for `ms` milliseconds.
     async fn expect_silence(&mut self, ms: u64) {
         match self.next_within(Duration::from_millis(ms)).await {
-            Received::Nothing => {}
+            None => {}
             other => panic!("expected silence, got {other:?}"),
         }
     }
@@ -426,30 +415,6 @@ impl WsClient {
             .socket
             .send(Message::Close(Some(CloseCode::Normal.into())))
             .await;
-    }
-}
-
-async fn next_frame_untimed(socket: &mut Socket) -> Received {
-    loop {
-        match socket.next().await {
-            None => return Received::Ended,
-            Some(Err(e)) => panic!("websocket error: {e}"),
-            Some(Ok(Frame::Text(bytes))) => {
-                return Received::Json(
-                    serde_json::from_slice(&bytes).expect("server frames are JSON"),
-                )
-            }
-            Some(Ok(Frame::Ping(p))) => {
-                let _ = socket.send(Message::Pong(p)).await;
-            }
-            Some(Ok(Frame::Close(reason))) => {
-                return Received::Close(
-                    reason.as_ref().map(|r| r.code.into()),
-                    reason.and_then(|r| r.description).unwrap_or_default(),
-                )
-            }
-            Some(Ok(_)) => {}
-        }
     }
 }
 

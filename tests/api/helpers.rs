@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use actix_web::rt::time::timeout;
-use awc::ws::{CloseCode, Frame, Message};
-use futures_util::{SinkExt, StreamExt};
+use awc::ws::{CloseCode, Message};
+use futures_util::SinkExt;
 use liveplan::auth::TokenIssuer;
 use liveplan::config::ServeArgs;
 use liveplan::realtime::messages::{GetRegistryStats, RegistryStats};
@@ -20,6 +20,8 @@ use crate::common::http::{self, Socket};
 use crate::common::in_process;
 use crate::common::tokens;
 pub use crate::common::tokens::display_name;
+use crate::common::ws;
+pub use crate::common::ws::Received;
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 
@@ -224,14 +226,6 @@ pub struct WsClient {
     pub connected: Value,
 }
 
-/// What the server's next frame was.
-#[derive(Debug)]
-pub enum Received {
-    Json(Value),
-    Close(Option<u16>, String),
-    Ended,
-}
-
 impl WsClient {
     /// Connects and reads the `connected` frame.
     pub async fn connect(base: &str, token: &str) -> WsClient {
@@ -304,11 +298,8 @@ impl WsClient {
 
     /// Asserts nothing arrives for `ms` milliseconds.
     pub async fn expect_silence(&mut self, ms: u64) {
-        if let Ok(frame) = timeout(
-            Duration::from_millis(ms),
-            next_frame_untimed(&mut self.socket),
-        )
-        .await
+        if let Ok(frame) =
+            timeout(Duration::from_millis(ms), ws::next_frame(&mut self.socket)).await
         {
             panic!("expected silence, got {frame:?}");
         }
@@ -334,31 +325,7 @@ impl WsClient {
 }
 
 async fn next_frame(socket: &mut Socket) -> Received {
-    timeout(WAIT, next_frame_untimed(socket))
+    timeout(WAIT, ws::next_frame(socket))
         .await
         .expect("a frame within the wait")
-}
-
-async fn next_frame_untimed(socket: &mut Socket) -> Received {
-    loop {
-        match socket.next().await {
-            None => return Received::Ended,
-            Some(Err(e)) => panic!("websocket error: {e}"),
-            Some(Ok(Frame::Text(bytes))) => {
-                return Received::Json(
-                    serde_json::from_slice(&bytes).expect("server frames are JSON"),
-                )
-            }
-            Some(Ok(Frame::Ping(p))) => {
-                let _ = socket.send(Message::Pong(p)).await;
-            }
-            Some(Ok(Frame::Close(reason))) => {
-                return Received::Close(
-                    reason.as_ref().map(|r| r.code.into()),
-                    reason.and_then(|r| r.description).unwrap_or_default(),
-                )
-            }
-            Some(Ok(_)) => {}
-        }
-    }
 }
