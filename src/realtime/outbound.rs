@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 
-use super::messages::{Batch, CloseConnection, Deliver, Frame, Route};
+use super::messages::{Batch, CloseConnection, Deliver};
 use super::protocol::close;
 
 /// How much one connection may have waiting.
@@ -128,11 +128,6 @@ impl Peer {
             });
         }
         Err(Overflow)
-    }
-
-    /// Queues one frame for the session (see [`Peer::deliver`]).
-    pub fn deliver_one(&self, frame: Frame, route: Route) -> Result<(), Overflow> {
-        self.deliver(&Arc::new(Batch::one(frame, route)), 0)
     }
 
     pub fn connected(&self) -> bool {
