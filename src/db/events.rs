@@ -109,6 +109,46 @@ pub fn after(
         .collect())
 }
 
+/// The next page of a replay: stored events with `after < seq <= through`, oldest first,
+/// as many as fit in `budget` bytes of payload (at least one, at most `max_events`). The
+/// sizes are read first, so a page never loads more than its budget (plus one event).
+pub fn page_within(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    after: i64,
+    through: i64,
+    budget: usize,
+    max_events: i64,
+) -> Result<Vec<StoredEvent>, ApiError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let size = match conn {
+        DbConnection::Sqlite(_) => "CAST(length(CAST(payload AS BLOB)) AS BIGINT)",
+        DbConnection::Pg(_) => "CAST(octet_length(payload) AS BIGINT)",
+    };
+    let sizes: Vec<(i64, i64)> = plan_events::table
+        .filter(plan_events::plan_id.eq(plan_id))
+        .filter(plan_events::seq.gt(after))
+        .filter(plan_events::seq.le(through))
+        .order(plan_events::seq)
+        .limit(max_events)
+        .select((plan_events::seq, sql::<BigInt>(size)))
+        .load(conn)?;
+    let mut last = None;
+    let mut total = 0usize;
+    for (seq, len) in sizes {
+        total = total.saturating_add(usize::try_from(len).unwrap_or(usize::MAX));
+        if total > budget && last.is_some() {
+            break;
+        }
+        last = Some(seq);
+    }
+    match last {
+        None => Ok(Vec::new()),
+        Some(last) => between(conn, plan_id, after, last),
+    }
+}
+
 /// Stored events with `after < seq <= through`, oldest first: the room's gap filler.
 pub fn between(
     conn: &mut DbConnection,

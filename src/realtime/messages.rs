@@ -53,12 +53,19 @@ pub struct Outgoing {
     pub except: Option<Exclusion>,
 }
 
+impl Outgoing {
+    /// What the frame takes on the wire (what queues count).
+    pub fn wire_len(&self) -> usize {
+        super::outbound::wire_len(self.frame.len())
+    }
+}
+
 /// Frames handed to many sessions at once, in order: built once by a room per drain and
 /// shared (each recipient gets a reference, not a copy).
 #[derive(Debug)]
 pub struct Batch {
     entries: Vec<Outgoing>,
-    /// `bytes_before[i]`: the frame bytes of `entries[..i]` (one more item than entries).
+    /// `bytes_before[i]`: the wire bytes of `entries[..i]` (one more item than entries).
     bytes_before: Vec<usize>,
 }
 
@@ -68,7 +75,7 @@ impl Batch {
         let mut total = 0;
         bytes_before.push(0);
         for e in &entries {
-            total += e.frame.len();
+            total += e.wire_len();
             bytes_before.push(total);
         }
         Batch {
@@ -103,7 +110,7 @@ impl Batch {
         self.entries.len().saturating_sub(start)
     }
 
-    /// Frame bytes from `start` on.
+    /// Wire bytes (payload and frame header) from `start` on.
     pub fn bytes_from(&self, start: usize) -> usize {
         let total = self.bytes_before.last().copied().unwrap_or(0);
         total - self.bytes_before.get(start).copied().unwrap_or(total)

@@ -7,11 +7,13 @@
 //! - [`registry::Registry`]: one per process: starts rooms, stops idle ones, knows each
 //!   user's sessions.
 //! - [`frame_guard`]: refuses an oversized incoming frame by its header.
-//! - [`outbound`]: each connection's bounded outbound queue (slow consumers, 1008).
+//! - [`outbound`]: each connection's bounded outbound queue (slow consumers, 1008);
+//!   [`metered_body`]: the session's body stream, where bytes leave that queue.
 //! - [`messages`]: the typed messages between them; [`protocol`]: the wire format.
 
 pub mod frame_guard;
 pub mod messages;
+pub mod metered_body;
 pub mod outbound;
 pub mod protocol;
 pub mod registry;

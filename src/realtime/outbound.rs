@@ -4,22 +4,37 @@
 //! (actix-web-actors drives the actor from `WebsocketContextFut::poll_next`), and actix-http
 //! polls that stream only while its write buffer for the socket is under 32 KiB. When a
 //! client stops reading, its TCP window fills, the write buffer stays full, the session is
-//! no longer polled, and everything sent to it waits in its mailbox. So the mailbox *is*
-//! the outbound queue, and it drains exactly as fast as the socket takes bytes.
+//! no longer polled, and everything sent to it waits in its mailbox. When the session is
+//! polled, it takes its whole mailbox at once and actix-web-actors encodes all of it into
+//! one chunk of the body stream.
 //!
-//! [`Outbound`] counts what is in that queue (frames and bytes, added by the sender before
-//! `do_send`, removed by the session as it writes a delivery's frames to the socket). A
-//! delivery is one mailbox message carrying a room's batch of frames (see
-//! [`super::messages::Batch`]), counted in and out whole. A sender that would push the
-//! queue over the limit does not send; it marks the queue overflowed and sends one
-//! [`CloseConnection`] notice, after which the session closes with 1008 `slow consumer`. The
-//! client reconnects with `since` and loses nothing. Beyond the queue, at most the socket's
-//! write buffer (32 KiB plus the last batch) and the kernel's socket buffer hold data.
+//! [`Outbound`] counts what waits for this connection's socket, from the moment a sender
+//! queues it until actix-http takes it into its write buffer:
+//! - **bytes**, as encoded on the wire (payload plus frame header, see [`wire_len`]): added
+//!   by rooms before `do_send` ([`Peer::deliver`], refused past the limit) and by the
+//!   session for its own frames (replies, replay pages, pings: [`Outbound::push`], never
+//!   refused, bounded by the rate limit and the replay's own pacing), and taken out by the
+//!   session's body stream ([`super::metered_body::MeteredBody`]) as it hands bytes to
+//!   actix-http, or by the session for a frame it drops. Counting out where the bytes
+//!   leave, rather than where the session handles its mailbox, is what makes the limit
+//!   hold: counted out at the mailbox, a whole mailbox's worth could sit in the encoded
+//!   chunk while the mailbox filled again, about twice the limit.
+//! - **frames**: mailbox deliveries not yet handled (a bound on mailbox entries).
+//!
+//! A sender that would push the queue over the limit does not send; it marks the queue
+//! overflowed and sends one [`CloseConnection`] notice, after which the session closes
+//! with 1008 `slow consumer`. The client reconnects with `since` and loses nothing. Beyond
+//! the queue, actix-http's write buffer holds at most 32 KiB plus one piece of the body
+//! stream (at most [`super::metered_body::MAX_PIECE`]), and the kernel its socket buffers.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix::prelude::*;
+use futures_util::task::AtomicWaker;
 
 use super::messages::{Batch, CloseConnection, Deliver};
 use super::protocol::close;
@@ -31,13 +46,27 @@ pub struct QueueLimit {
     pub max_frames: usize,
 }
 
-/// The counters of one connection's queue, shared by its senders and the session.
+/// The bytes a server-to-client WebSocket frame with `payload` bytes of payload takes on
+/// the wire (RFC 6455 §5.2: unmasked, 2-byte header, plus 2 or 8 bytes of extended length).
+pub fn wire_len(payload: usize) -> usize {
+    payload
+        + match payload {
+            0..=125 => 2,
+            126..=65_535 => 4,
+            _ => 10,
+        }
+}
+
+/// The counters of one connection's queue, shared by its senders, the session and the
+/// session's body stream.
 #[derive(Debug)]
 pub struct Outbound {
     limit: QueueLimit,
     bytes: AtomicUsize,
     frames: AtomicUsize,
     overflowed: AtomicBool,
+    /// Woken when bytes leave (a paused replay waits on it).
+    drained: AtomicWaker,
 }
 
 impl Outbound {
@@ -47,11 +76,16 @@ impl Outbound {
             bytes: AtomicUsize::new(0),
             frames: AtomicUsize::new(0),
             overflowed: AtomicBool::new(false),
+            drained: AtomicWaker::new(),
         })
     }
 
-    /// Counts `count` frames of `len` bytes in all, unless that would pass the limit (or
-    /// it already overflowed).
+    pub fn limit(&self) -> QueueLimit {
+        self.limit
+    }
+
+    /// Counts `count` frames of `len` wire bytes in all, unless that would pass the limit
+    /// (or it already overflowed).
     fn try_push(&self, count: usize, len: usize) -> bool {
         if self.overflowed.load(Ordering::Relaxed) {
             return false;
@@ -66,11 +100,37 @@ impl Outbound {
         true
     }
 
-    /// The session wrote `count` frames of `len` bytes in all to the socket (or dropped
-    /// them): count them out.
+    /// Counts `len` wire bytes the session writes itself (replies, replay, pings): never
+    /// refused; the session paces what it writes by [`Outbound::queued_bytes`].
+    pub fn push(&self, len: usize) {
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+    }
+
+    /// The session handled a delivery of `count` frames (they left the mailbox).
+    pub fn pop_frames(&self, count: usize) {
+        saturating_sub(&self.frames, count);
+    }
+
+    /// `len` wire bytes left the queue: taken by actix-http, or dropped by the session.
+    pub fn pop_bytes(&self, len: usize) {
+        if len > 0 {
+            saturating_sub(&self.bytes, len);
+            self.drained.wake();
+        }
+    }
+
+    /// Both of the above at once (a delivery handled and dropped whole).
     pub fn pop(&self, count: usize, len: usize) {
-        self.frames.fetch_sub(count, Ordering::Relaxed);
-        self.bytes.fetch_sub(len, Ordering::Relaxed);
+        self.pop_frames(count);
+        self.pop_bytes(len);
+    }
+
+    /// Resolves once no more than `threshold` bytes wait.
+    pub fn drained_to(self: &Arc<Self>, threshold: usize) -> DrainedTo {
+        DrainedTo {
+            outbound: self.clone(),
+            threshold,
+        }
     }
 
     /// Marks the queue overflowed; true for the first caller only.
@@ -90,6 +150,37 @@ impl Outbound {
     /// Frames waiting now.
     pub fn queued_frames(&self) -> usize {
         self.frames.load(Ordering::Relaxed)
+    }
+}
+
+/// A counter never wraps below zero (a wrapped counter would read as a full queue).
+fn saturating_sub(counter: &AtomicUsize, n: usize) {
+    let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+        Some(v.saturating_sub(n))
+    });
+}
+
+/// See [`Outbound::drained_to`].
+pub struct DrainedTo {
+    outbound: Arc<Outbound>,
+    threshold: usize,
+}
+
+impl Future for DrainedTo {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let outbound = &self.outbound;
+        if outbound.queued_bytes() <= self.threshold {
+            return Poll::Ready(());
+        }
+        outbound.drained.register(cx.waker());
+        // Bytes may have left between the check and the registration.
+        if outbound.queued_bytes() <= self.threshold {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 

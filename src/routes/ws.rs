@@ -3,10 +3,12 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
+use actix_web_actors::ws::WebsocketContext;
 
 use super::State;
 use crate::auth::{bearer_token, TokenError};
 use crate::realtime::frame_guard::{FrameGuard, GuardSignals};
+use crate::realtime::metered_body::MeteredBody;
 use crate::realtime::session::{RejectedSession, WsSession};
 
 pub async fn connect(
@@ -36,8 +38,11 @@ pub async fn connect(
     let max_frame = state.settings.max_message_bytes;
     let signals = GuardSignals::default();
     let session = WsSession::new(identity, state.clone(), signals.clone());
+    let outbound = session.outbound();
     let stream = FrameGuard::new(stream, max_frame, signals);
-    ws::WsResponseBuilder::new(session, &req, stream)
-        .frame_size(max_frame)
-        .start()
+    let mut response = ws::handshake(&req)?;
+    let codec = actix_http::ws::Codec::new().max_size(max_frame);
+    let body = WebsocketContext::with_codec(session, stream, codec);
+    // The session's bytes leave its bounded queue only as actix-http takes them.
+    Ok(response.streaming(MeteredBody::new(body, outbound)))
 }

@@ -128,6 +128,11 @@ impl ServerProcess {
         self.port
     }
 
+    /// The process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://127.0.0.1:{port}`.
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

@@ -16,7 +16,7 @@ use actix_web_actors::ws::{self, CloseCode, CloseReason};
 
 use super::frame_guard::GuardSignals;
 use super::messages::*;
-use super::outbound::{Outbound, Peer};
+use super::outbound::{wire_len, Outbound, Peer};
 use super::protocol::{self, close, ClientMessage, Request, ServerMessage};
 use super::room::RoomActor;
 use crate::auth::Identity;
@@ -30,19 +30,86 @@ mod join;
 
 /// A connection's state in one plan.
 enum PlanSubscription {
-    /// Waiting for the membership check and the database snapshot; room frames that
-    /// arrive meanwhile are kept and written after the replay.
+    /// Waiting for the membership check, the room and the database snapshot.
     Joining {
         attempt: u64,
-        buffer: Vec<Outgoing>,
+        catch_up: CatchUp,
         /// The presence the room was told at the join.
         joined_with: PresenceStatus,
+    },
+    /// `joined` written; writing stored events from the log, page by page (see [`join`]).
+    CatchingUp {
+        attempt: u64,
+        /// The join's, echoed by a `resync-required` or an `error` during the catch-up.
+        request_id: Option<String>,
+        room: Addr<RoomActor>,
+        /// The last seq written to the socket.
+        written: i64,
+        catch_up: CatchUp,
     },
     /// Joined: frames are written as they come, events only past `last_seq`.
     Live {
         room: Addr<RoomActor>,
         last_seq: i64,
     },
+}
+
+impl PlanSubscription {
+    /// The room, once `joined` was written (catching up or live).
+    fn room(&self) -> Option<&Addr<RoomActor>> {
+        match self {
+            PlanSubscription::Joining { .. } => None,
+            PlanSubscription::CatchingUp { room, .. } | PlanSubscription::Live { room, .. } => {
+                Some(room)
+            }
+        }
+    }
+}
+
+/// What the room delivered while the connection was joining or catching up.
+struct CatchUp {
+    /// The newest event seq offered by the room (or the snapshot): the catch-up reads the
+    /// log through it. The events themselves are not kept.
+    newest_offered: i64,
+    /// Room notices (presence, typing), written once live.
+    notices: HeldFrames,
+}
+
+impl CatchUp {
+    fn new(outbound: Arc<Outbound>) -> CatchUp {
+        CatchUp {
+            newest_offered: 0,
+            notices: HeldFrames {
+                frames: Vec::new(),
+                outbound,
+            },
+        }
+    }
+
+    fn offered(&mut self, seq: i64) {
+        self.newest_offered = self.newest_offered.max(seq);
+    }
+}
+
+/// Frames kept by the session that are still counted in its queue: counted out when they
+/// are dropped, or by the body stream once written.
+struct HeldFrames {
+    frames: Vec<Frame>,
+    outbound: Arc<Outbound>,
+}
+
+impl HeldFrames {
+    /// The frames, to write (they stay counted until they reach the socket).
+    fn take(&mut self) -> Vec<Frame> {
+        std::mem::take(&mut self.frames)
+    }
+}
+
+impl Drop for HeldFrames {
+    fn drop(&mut self) {
+        let bytes = self.frames.iter().map(|f| wire_len(f.len())).sum();
+        self.outbound.pop_bytes(bytes);
+    }
 }
 
 pub struct WsSession {
@@ -91,6 +158,11 @@ impl WsSession {
         }
     }
 
+    /// The counters of this connection's queue (the body stream counts bytes out).
+    pub fn outbound(&self) -> Arc<Outbound> {
+        self.outbound.clone()
+    }
+
     /// How rooms and the registry reach this session.
     fn peer(&self, ctx: &mut ws::WebsocketContext<Self>) -> Peer {
         Peer {
@@ -134,7 +206,15 @@ impl WsSession {
     }
 
     fn send(&self, ctx: &mut ws::WebsocketContext<Self>, message: &ServerMessage<'_>) {
-        ctx.text(message.to_json());
+        self.write_own(ctx, message.to_json());
+    }
+
+    /// Writes a frame of the session's own (a reply, a replayed event), counting it into
+    /// the queue; the body stream counts it out as the socket takes it.
+    fn write_own(&self, ctx: &mut ws::WebsocketContext<Self>, frame: impl Into<Frame>) {
+        let frame = frame.into();
+        self.outbound.push(wire_len(frame.len()));
+        ctx.text(frame);
     }
 
     fn send_error(
@@ -177,6 +257,7 @@ impl WsSession {
 
     fn close_with(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
         self.close_code.get_or_insert(code);
+        self.outbound.push(wire_len(2 + reason.len()));
         ctx.close(Some(CloseReason {
             code: CloseCode::from(code),
             description: Some(reason.to_string()),
@@ -186,7 +267,10 @@ impl WsSession {
 
     fn start_timers(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
         let settings = self.state.settings.clone();
-        ctx.run_interval(settings.heartbeat, |_, ctx| ctx.ping(b""));
+        ctx.run_interval(settings.heartbeat, |act, ctx| {
+            act.outbound.push(wire_len(0));
+            ctx.ping(b"");
+        });
         let check_every = (settings.client_timeout / 4).max(Duration::from_millis(5));
         ctx.run_interval(check_every, move |act, ctx| {
             if act.last_heard.elapsed() > settings.client_timeout {
@@ -291,8 +375,12 @@ impl WsSession {
         if let Err(e) = validate::id("taskId", &m.task_id) {
             return self.send_api_error(ctx, request_id.as_deref(), &e);
         }
-        match self.plans.get(m.plan_id.as_str()) {
-            Some(PlanSubscription::Live { room, .. }) => room.do_send(RelayTyping {
+        match self
+            .plans
+            .get(m.plan_id.as_str())
+            .and_then(PlanSubscription::room)
+        {
+            Some(room) => room.do_send(RelayTyping {
                 connection_id: self.id.clone(),
                 task_id: m.task_id,
                 is_typing: m.is_typing,
@@ -309,7 +397,7 @@ impl WsSession {
     fn set_presence(&mut self, status: PresenceStatus) {
         self.presence = status;
         for subscription in self.plans.values() {
-            if let PlanSubscription::Live { room, .. } = subscription {
+            if let Some(room) = subscription.room() {
                 room.do_send(SetPresence {
                     connection_id: self.id.clone(),
                     status,
@@ -454,18 +542,17 @@ impl Handler<Deliver> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
-        // The frames leave the queue now: they are written to the socket's buffer, which
-        // takes them only as the client reads (the session runs only then).
-        self.outbound.pop(
-            msg.batch.frames_from(msg.start),
-            msg.batch.bytes_from(msg.start),
-        );
+        // The delivery leaves the mailbox; its bytes stay counted until the socket takes
+        // them (or the session drops them here).
+        self.outbound.pop_frames(msg.batch.frames_from(msg.start));
         for entry in msg.entries() {
             let skip = entry
                 .except
                 .as_ref()
                 .is_some_and(|ex| ex.matches(&self.id, &self.identity.user.id));
-            if !skip {
+            if skip {
+                self.outbound.pop_bytes(entry.wire_len());
+            } else {
                 self.write_delivered(entry, ctx);
             }
         }
@@ -474,32 +561,41 @@ impl Handler<Deliver> for WsSession {
 
 impl WsSession {
     /// Writes one delivered frame, or keeps it while its plan's join is in flight, or
-    /// drops it (a room this connection left, an event it already wrote).
+    /// drops it (a room this connection left, an event it already wrote, an event it will
+    /// read from the log while catching up).
     fn write_delivered(&mut self, entry: &Outgoing, ctx: &mut ws::WebsocketContext<Self>) {
-        match &entry.route {
-            Route::Personal => ctx.text(entry.frame.clone()),
-            Route::Evicted { plan_id } => {
-                if self.plans.remove(plan_id).is_some() {
-                    ctx.text(entry.frame.clone());
-                }
-            }
+        let written = match &entry.route {
+            Route::Personal => true,
+            Route::Evicted { plan_id } => self.plans.remove(plan_id).is_some(),
             Route::Room { plan_id, seq } => match self.plans.get_mut(plan_id) {
-                None => {}
-                Some(PlanSubscription::Joining { buffer, .. }) => buffer.push(Outgoing {
-                    frame: entry.frame.clone(),
-                    route: entry.route.clone(),
-                    except: None,
-                }),
-                Some(PlanSubscription::Live { last_seq, .. }) => {
-                    if let Some(seq) = *seq {
-                        if seq <= *last_seq {
-                            return;
-                        }
-                        *last_seq = seq;
+                None => false,
+                Some(
+                    PlanSubscription::Joining { catch_up, .. }
+                    | PlanSubscription::CatchingUp { catch_up, .. },
+                ) => match *seq {
+                    Some(seq) => {
+                        catch_up.offered(seq);
+                        false
                     }
-                    ctx.text(entry.frame.clone());
-                }
+                    None => {
+                        catch_up.notices.frames.push(entry.frame.clone());
+                        return;
+                    }
+                },
+                Some(PlanSubscription::Live { last_seq, .. }) => match *seq {
+                    Some(seq) if seq <= *last_seq => false,
+                    Some(seq) => {
+                        *last_seq = seq;
+                        true
+                    }
+                    None => true,
+                },
             },
+        };
+        if written {
+            ctx.text(entry.frame.clone());
+        } else {
+            self.outbound.pop_bytes(entry.wire_len());
         }
     }
 }
@@ -586,7 +682,10 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                     }
                 }
             }
-            ws::Message::Ping(bytes) => ctx.pong(&bytes),
+            ws::Message::Ping(bytes) => {
+                self.outbound.push(wire_len(bytes.len()));
+                ctx.pong(&bytes);
+            }
             ws::Message::Pong(_) | ws::Message::Nop => {}
             ws::Message::Close(_) => self.close_with(ctx, close::NORMAL, "normal"),
         }
