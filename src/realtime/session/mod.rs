@@ -532,6 +532,10 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             Err(_) if self.guard.is_oversized() => {
                 return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
             }
+            // A whole text frame that is not UTF-8 (RFC 6455 §7.4.1).
+            Err(e) if protocol::is_invalid_utf8_text(&e) => {
+                return self.close_with(ctx, close::INVALID_PAYLOAD, "invalid UTF-8");
+            }
             // The connection is gone (e.g. the peer sent its close and hung up at once):
             // nobody to send a close frame to.
             Err(ws::ProtocolError::Io(e)) if self.guard.is_lost() => {
