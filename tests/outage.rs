@@ -579,6 +579,12 @@ async fn while_postgresql_is_down_rest_answers_503_the_websocket_stays_up_and_al
         join_started.elapsed()
     );
     assert_eq!(failed_join["type"], "error", "{failed_join}");
+    // Retryable, like REST's 503: not `internal`, which would mean a bug.
+    assert_eq!(failed_join["code"], "unavailable", "{failed_join}");
+    assert_eq!(
+        failed_join["message"], "service unavailable, try again",
+        "{failed_join}"
+    );
     assert!(
         join_started.elapsed() <= OUTAGE_BOUND,
         "join answered after {:?}",

@@ -163,13 +163,10 @@ impl WsSession {
     ) {
         let code = match err.code() {
             // Codes that exist only on REST map to their nearest WebSocket code.
-            ErrorCode::Unavailable
-            | ErrorCode::Conflict
-            | ErrorCode::Gone
-            | ErrorCode::TooLarge => ErrorCode::Internal,
+            ErrorCode::Conflict | ErrorCode::Gone | ErrorCode::TooLarge => ErrorCode::Internal,
             other => other,
         };
-        if code == ErrorCode::Internal {
+        if matches!(code, ErrorCode::Internal | ErrorCode::Unavailable) {
             log::warn!("connection {}: {err:?}", self.id);
         }
         self.send_error(ctx, request_id, code, &err.public_message());
