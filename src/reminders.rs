@@ -5,8 +5,9 @@
 //! `LIVEPLAN_DUE_REMINDER_BEFORE`. A reminder is recorded for the due time it was sent for
 //! (`due_reminders`), so it goes out once per due time: changing `dueAt` arms it again.
 //! Like every personal notice it is not stored: an assignee with no open connection at
-//! that moment does not get it later. Several instances sharing a database may each send
-//! it once.
+//! that moment does not get it later. It goes only to a current member of the task's plan:
+//! the sweep's query joins the membership, and the claim that records it, just before it
+//! is sent, checks again. Several instances sharing a database may each send it once.
 
 use std::time::Duration;
 
@@ -57,9 +58,15 @@ pub async fn sweep(
         let (Some(assignee), Some(due_at)) = (task.assignee_id.clone(), task.due_at) else {
             continue;
         };
-        let id = task.id.clone();
-        db.write(move |conn| db::due_reminders::mark_sent(conn, &id, due_at, now))
+        let (id, to) = (task.id.clone(), assignee.clone());
+        // Checked again at send time: the assignee may have been removed (or the task
+        // changed) since the read above.
+        let claimed = db
+            .write(move |conn| db::due_reminders::claim(conn, &id, &to, due_at, now))
             .await?;
+        if !claimed {
+            continue;
+        }
         let frame = ServerMessage::DueDateReminder {
             plan_id: &task.plan_id,
             task: &task,

@@ -1,6 +1,6 @@
 //! Event retention: each plan keeps its newest `LIVEPLAN_EVENT_RETENTION_COUNT` events and
-//! those younger than `LIVEPLAN_EVENT_RETENTION_AGE`; older ones are pruned in the
-//! background.
+//! every event younger than `LIVEPLAN_EVENT_RETENTION_AGE`; an event is pruned in the
+//! background only when it is both beyond the count and older than the age.
 //!
 //! A sweep runs every `LIVEPLAN_RETENTION_SWEEP_MS`. It deletes in small batches, each its
 //! own short transaction on the blocking pool, so writers interleave with it (on SQLite they

@@ -18,6 +18,8 @@
 //!
 //! It runs on SQLite (a fresh file in a temp dir) and, when `LIVEPLAN_TEST_DATABASE_URL`
 //! is set, on a fresh PostgreSQL database created from that URL (and dropped afterwards).
+//! Without that variable the PostgreSQL run fails under `CI=true` and otherwise passes
+//! saying `SKIPPED` (`common::ci`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -32,6 +34,7 @@ use awc::ws::{Frame, Message};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 
+use common::ci;
 use common::database::{self, TestDatabase};
 use common::http::{self, Socket};
 use common::process::{ServerBuilder, ServerProcess};
@@ -747,14 +750,42 @@ async fn a_server_killed_during_a_burst_loses_no_acknowledged_write_on_sqlite() 
     crash_twice_and_check("sqlite", &url).await;
 }
 
+/// The PostgreSQL run must not pass in CI without a database: it would report a crash test
+/// that never ran as a success.
+#[test]
+fn under_ci_the_postgresql_run_fails_when_no_database_is_configured() {
+    let test = "a_server_killed_during_a_burst_loses_no_acknowledged_write_on_postgresql";
+    let ci = ci::run_this_test(
+        test,
+        &[(database::DATABASE_URL_VAR, None), ("CI", Some("true"))],
+    );
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&ci.stdout),
+        String::from_utf8_lossy(&ci.stderr)
+    );
+    assert!(!ci.status.success(), "passed under CI=true:\n{output}");
+    assert!(output.contains("1 failed"), "{output}");
+    assert!(output.contains(database::DATABASE_URL_VAR), "{output}");
+
+    // Outside CI it passes, saying it was skipped even though cargo captures its output.
+    let local = ci::run_this_test(test, &[(database::DATABASE_URL_VAR, None), ("CI", None)]);
+    let stderr = String::from_utf8_lossy(&local.stderr);
+    assert!(local.status.success(), "{stderr}");
+    assert!(stderr.contains("SKIPPED"), "{stderr}");
+}
+
 #[actix_web::test]
 async fn a_server_killed_during_a_burst_loses_no_acknowledged_write_on_postgresql() {
     let Some(admin_url) = database::admin_url_from_env() else {
-        eprintln!(
-            "note: LIVEPLAN_TEST_DATABASE_URL is not set; the PostgreSQL crash test does \
-                 not run"
+        return ci::cannot_run(
+            "the PostgreSQL crash test",
+            &format!("{} is not set", database::DATABASE_URL_VAR),
+            &format!(
+                "set {}=postgres://postgres@127.0.0.1:5432/test (an admin URL) to run it",
+                database::DATABASE_URL_VAR
+            ),
         );
-        return;
     };
     let (_db, url) = TestDatabase::postgres(&admin_url, "liveplan_crash");
     crash_twice_and_check("postgresql", &url).await;

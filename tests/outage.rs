@@ -7,8 +7,9 @@
 //! the machine's shared PostgreSQL.
 //!
 //! It needs root (PostgreSQL refuses to run as root, so it uses `runuser -u postgres`) and
-//! the PostgreSQL server binaries under `/usr/lib/postgresql/*/bin`. Without them it prints
-//! a note and passes, unless `LIVEPLAN_TEST_PG_OUTAGE=1` is set, in which case it fails.
+//! the PostgreSQL server binaries under `/usr/lib/postgresql/*/bin`. Without them it fails
+//! when `LIVEPLAN_TEST_PG_OUTAGE=1` or `CI=true` is set, and otherwise passes saying
+//! `SKIPPED` (`common::ci`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -22,6 +23,7 @@ use futures_util::SinkExt;
 use liveplan::auth::TokenIssuer;
 use serde_json::{json, Value};
 
+use common::ci;
 use common::http::{self, free_port, Socket};
 use common::in_process;
 use common::tokens::{self, display_name};
@@ -455,11 +457,12 @@ async fn while_postgresql_is_down_rest_answers_503_the_websocket_stays_up_and_al
             panic!("LIVEPLAN_TEST_PG_OUTAGE=1 but this machine cannot run the test: {why}")
         }
         Err(why) => {
-            eprintln!(
-                "note: database-outage test skipped ({why}); set LIVEPLAN_TEST_PG_OUTAGE=1 \
-                 to make this a failure"
+            return ci::cannot_run(
+                "the database-outage test",
+                &why,
+                "run it as root on a machine with PostgreSQL's server binaries; \
+                 LIVEPLAN_TEST_PG_OUTAGE=1 makes a skip a failure anywhere",
             );
-            return;
         }
     };
     let pg = blocking(move || PrivatePostgres::start_new(bin)).await;
@@ -579,6 +582,12 @@ async fn while_postgresql_is_down_rest_answers_503_the_websocket_stays_up_and_al
         join_started.elapsed()
     );
     assert_eq!(failed_join["type"], "error", "{failed_join}");
+    // Retryable, like REST's 503: not `internal`, which would mean a bug.
+    assert_eq!(failed_join["code"], "unavailable", "{failed_join}");
+    assert_eq!(
+        failed_join["message"], "service unavailable, try again",
+        "{failed_join}"
+    );
     assert!(
         join_started.elapsed() <= OUTAGE_BOUND,
         "join answered after {:?}",

@@ -4,13 +4,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::TaskRow;
-use super::schema::{due_reminders, tasks};
+use super::schema::{due_reminders, plan_members, tasks};
 use super::DbConnection;
 use crate::error::ApiError;
 use crate::model::Task;
 
 /// Assigned tasks due in `(now, until]` whose reminder for that due time was not sent yet,
-/// soonest first.
+/// soonest first. Only tasks whose assignee is a member of the task's plan: a reminder
+/// carries the task, and goes to nobody else.
 pub fn due_unreminded(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -23,7 +24,11 @@ pub fn due_unreminded(
                 .eq(tasks::id)
                 .and(due_reminders::due_at.nullable().eq(tasks::due_at))),
         )
-        .filter(tasks::assignee_id.is_not_null())
+        .inner_join(
+            plan_members::table.on(plan_members::plan_id
+                .eq(tasks::plan_id)
+                .and(plan_members::user_id.nullable().eq(tasks::assignee_id))),
+        )
         .filter(tasks::due_at.gt(now))
         .filter(tasks::due_at.le(until))
         .filter(due_reminders::task_id.is_null())
@@ -36,13 +41,32 @@ pub fn due_unreminded(
         .collect())
 }
 
-/// Records that the task's reminder for `due_at` went out.
-pub fn mark_sent(
+/// Claims the reminder of `task_id` for `assignee` and `due_at`, just before it is sent:
+/// records it and answers true when the task is still assigned to them, still due then,
+/// and they are still a member of its plan; answers false (and records nothing) when any of
+/// that changed since the sweep read it.
+pub fn claim(
     conn: &mut DbConnection,
     task_id: &str,
+    assignee: &str,
     due_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
+    let current = tasks::table
+        .inner_join(
+            plan_members::table.on(plan_members::plan_id
+                .eq(tasks::plan_id)
+                .and(plan_members::user_id.nullable().eq(tasks::assignee_id))),
+        )
+        .filter(tasks::id.eq(task_id))
+        .filter(tasks::assignee_id.eq(assignee))
+        .filter(tasks::due_at.eq(due_at))
+        .select(tasks::id)
+        .first::<String>(conn)
+        .optional()?;
+    if current.is_none() {
+        return Ok(false);
+    }
     diesel::delete(due_reminders::table.find(task_id)).execute(conn)?;
     diesel::insert_into(due_reminders::table)
         .values((
@@ -51,5 +75,5 @@ pub fn mark_sent(
             due_reminders::sent_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(true)
 }

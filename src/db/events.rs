@@ -205,8 +205,10 @@ pub struct PruneTarget {
     pub through: i64,
 }
 
-/// The plans with events to prune: those beyond the newest `keep` of the plan, and those
-/// written before `cutoff`.
+/// The plans with events to prune, and how far: an event goes only when it is both
+/// beyond the newest `keep` of its plan and written before `cutoff`. Pruning takes a
+/// prefix of the log (the oldest events first), so it stops at the first young event even
+/// if a later one looks older (clocks of several writers), and the log never gets a hole.
 pub fn prune_targets(
     conn: &mut DbConnection,
     keep: i64,
@@ -227,12 +229,16 @@ pub fn prune_targets(
             continue;
         };
         let by_count = newest - keep;
-        let by_age = plan_events::table
+        if by_count < oldest {
+            continue;
+        }
+        let first_young = plan_events::table
             .filter(plan_events::plan_id.eq(&plan_id))
-            .filter(plan_events::created_at.lt(cutoff))
-            .select(max(plan_events::seq))
+            .filter(plan_events::created_at.ge(cutoff))
+            .select(min(plan_events::seq))
             .first::<Option<i64>>(conn)?;
-        let through = by_count.max(by_age.unwrap_or(i64::MIN));
+        let by_age = first_young.map_or(newest, |seq| seq - 1);
+        let through = by_count.min(by_age);
         if through >= oldest {
             targets.push(PruneTarget {
                 plan_id,

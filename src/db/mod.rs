@@ -212,15 +212,24 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.write_then(f, |_| {}).await
+        self.write_then(|_| Ok(()), f, |_| {}).await
     }
 
-    /// [`Database::write`], then `after_commit` on the same blocking thread right after the
-    /// commit succeeded. Work that must follow every commit (publishing its events) goes
-    /// here: it runs even if the HTTP client disconnects and the handler's future is
-    /// dropped while the transaction runs.
-    pub async fn write_then<T, F, A>(&self, f: F, after_commit: A) -> Result<T, ApiError>
+    /// [`Database::write`] with two more steps on the same blocking thread and connection.
+    /// `before_write` runs first, outside any transaction and before SQLite's writer queue
+    /// is joined: a plain read that may refuse the write, so that a caller who may not
+    /// write never waits for (nor holds up) the writers. `after_commit` runs right after
+    /// the commit succeeded: work that must follow every commit (publishing its events)
+    /// goes there, and it runs even if the HTTP client disconnects and the handler's
+    /// future is dropped while the transaction runs.
+    pub async fn write_then<T, C, F, A>(
+        &self,
+        before_write: C,
+        f: F,
+        after_commit: A,
+    ) -> Result<T, ApiError>
     where
+        C: FnOnce(&mut DbConnection) -> Result<(), ApiError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         A: FnOnce(&T) + Send + 'static,
         T: Send + 'static,
@@ -231,6 +240,7 @@ impl Database {
         actix_web::web::block(move || {
             let mut pooled = pool.get()?;
             let conn: &mut DbConnection = &mut pooled;
+            before_write(conn)?;
             let _guard = match backend {
                 Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
                 Backend::Postgres => None,

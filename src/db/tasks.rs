@@ -38,6 +38,23 @@ pub fn list(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<Task>, ApiErro
         .collect())
 }
 
+/// The plan's tasks assigned to `user_id`, in board order.
+pub fn assigned_to(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    user_id: &str,
+) -> Result<Vec<Task>, ApiError> {
+    Ok(tasks::table
+        .filter(tasks::plan_id.eq(plan_id))
+        .filter(tasks::assignee_id.eq(user_id))
+        .order((tasks::position, tasks::created_at, tasks::id))
+        .select(TaskRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Task::from)
+        .collect())
+}
+
 pub fn ids_in_order(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<String>, ApiError> {
     Ok(tasks::table
         .filter(tasks::plan_id.eq(plan_id))

@@ -14,6 +14,9 @@ pub mod close {
     pub const NORMAL: u16 = 1000;
     /// Graceful shutdown. Reconnect (another instance may answer) and resume with `since`.
     pub const GOING_AWAY: u16 = 1001;
+    /// A text message that is not UTF-8 (RFC 6455 §7.4.1, "invalid frame payload data").
+    /// Fix the client before reconnecting.
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// The client did not read and its queue filled. Reconnect and resume with `since`.
     pub const SLOW_CONSUMER: u16 = 1008;
     /// A frame over the size limit. Reconnecting with the same frame fails again.
@@ -24,6 +27,25 @@ pub mod close {
     pub const HEARTBEAT_TIMEOUT: u16 = 4408;
     /// Too many connections or sustained abuse. Reconnect later, with backoff.
     pub const TOO_MANY: u16 = 4429;
+}
+
+/// Whether a WebSocket protocol error is a whole text frame that is not UTF-8.
+///
+/// actix-web-actors turns such a frame into `ProtocolError::Io`, an `Other` error whose
+/// message is the `std::str::Utf8Error` it got from `ByteString::try_from`
+/// (`actix-web-actors` 4.3, `ws.rs`, `WsStream::poll_next`); its text is all that is left
+/// to tell it apart from a broken connection.
+pub fn is_invalid_utf8_text(err: &actix_web_actors::ws::ProtocolError) -> bool {
+    match err {
+        actix_web_actors::ws::ProtocolError::Io(e) => {
+            e.kind() == std::io::ErrorKind::Other && {
+                let text = e.to_string();
+                text.starts_with("invalid utf-8 sequence")
+                    || text.starts_with("incomplete utf-8 byte sequence")
+            }
+        }
+        _ => false,
+    }
 }
 
 /// A decoded client message with its optional `requestId`.
@@ -249,6 +271,30 @@ impl ServerMessage<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error exactly as actix-web-actors makes it from a text frame's payload.
+    fn text_frame_error(payload: &'static [u8]) -> actix_web_actors::ws::ProtocolError {
+        let e = bytestring::ByteString::try_from(actix_web::web::Bytes::from_static(payload))
+            .err()
+            .map(|e| format!("{e}"))
+            .unwrap_or_default();
+        actix_web_actors::ws::ProtocolError::Io(std::io::Error::other(e))
+    }
+
+    #[test]
+    fn a_text_frame_that_is_not_utf8_is_told_apart_from_other_protocol_errors() {
+        assert!(is_invalid_utf8_text(&text_frame_error(
+            b"{\"a\":\"\xff\xfe\"}"
+        )));
+        assert!(is_invalid_utf8_text(&text_frame_error(b"caf\xc3")));
+        let lost = actix_web_actors::ws::ProtocolError::Io(std::io::Error::other(
+            "payload reached EOF before completing",
+        ));
+        assert!(!is_invalid_utf8_text(&lost));
+        assert!(!is_invalid_utf8_text(
+            &actix_web_actors::ws::ProtocolError::UnmaskedFrame
+        ));
+    }
 
     #[test]
     fn join_plan_decodes_with_since_and_request_id() {

@@ -7,7 +7,8 @@ use super::{exclusion, mutation_response, State};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::service::{self, comments::NewComment};
+use crate::model::Role;
+use crate::service::{self, comments::NewComment, Access};
 
 pub async fn add(
     state: State,
@@ -17,8 +18,9 @@ pub async fn add(
     body: JsonBody<NewComment>,
 ) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
+    let access = Access::task(user.id(), &task_id, Role::Editor);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::comments::add(c, &actor, &task_id, body.0)
     })
     .await?;

@@ -7,7 +7,8 @@ use super::{exclusion, mutation_response, State};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::service::{self, members::MemberInput};
+use crate::model::Role;
+use crate::service::{self, members::MemberInput, Access};
 use crate::validate;
 
 pub async fn list(
@@ -34,8 +35,10 @@ pub async fn put(
 ) -> Result<HttpResponse, ApiError> {
     let (plan_id, user_id) = path.into_inner();
     validate::id("planId", &plan_id)?;
+    validate::id("userId", &user_id)?;
+    let access = Access::plan(user.id(), &plan_id, Role::Owner);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::members::put(c, &actor, &plan_id, &user_id, body.0)
     })
     .await?;
@@ -54,8 +57,10 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let (plan_id, user_id) = path.into_inner();
     validate::id("planId", &plan_id)?;
+    validate::id("userId", &user_id)?;
+    let access = Access::plan(user.id(), &plan_id, Role::Owner);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::members::remove(c, &actor, &plan_id, &user_id)
     })
     .await?;

@@ -8,8 +8,9 @@ use super::{exclusion, mutation_response, State};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::json::JsonBody;
+use crate::model::Role;
 use crate::realtime::messages::PlanParticipants;
-use crate::service::{self, plans::NewPlan, plans::PlanPatch};
+use crate::service::{self, plans::NewPlan, plans::PlanPatch, Access};
 use crate::validate;
 
 pub async fn create(
@@ -17,8 +18,9 @@ pub async fn create(
     user: AuthUser,
     body: JsonBody<NewPlan>,
 ) -> Result<HttpResponse, ApiError> {
+    let access = Access::any_user(user.id());
     let actor = user.user().clone();
-    let outcome = service::commit(&state, None, move |c| {
+    let outcome = service::commit(&state, None, access, move |c| {
         service::plans::create(c, &actor, body.0)
     })
     .await?;
@@ -64,8 +66,9 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
+    let access = Access::plan(user.id(), &plan_id, Role::Owner);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::plans::update(c, &actor, &plan_id, body.0)
     })
     .await?;
@@ -84,8 +87,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
+    let access = Access::plan(user.id(), &plan_id, Role::Owner);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::plans::delete(c, &actor, &plan_id)
     })
     .await?;

@@ -7,7 +7,8 @@ use super::{exclusion, mutation_response, State};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::service::{self, tasks::NewTask, tasks::Reorder, tasks::TaskPatch};
+use crate::model::Role;
+use crate::service::{self, tasks::NewTask, tasks::Reorder, tasks::TaskPatch, Access};
 use crate::validate;
 
 pub async fn list(
@@ -34,8 +35,9 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
+    let access = Access::plan(user.id(), &plan_id, Role::Editor);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::tasks::create(c, &actor, &plan_id, body.0)
     })
     .await?;
@@ -92,8 +94,9 @@ pub async fn update(
         }
         (h, b) => h.or(b),
     };
+    let access = Access::task(user.id(), &task_id, Role::Editor);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::tasks::update(c, &actor, &task_id, patch, expected)
     })
     .await?;
@@ -111,8 +114,9 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
+    let access = Access::task(user.id(), &task_id, Role::Editor);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::tasks::delete(c, &actor, &task_id)
     })
     .await?;
@@ -132,8 +136,9 @@ pub async fn reorder(
 ) -> Result<HttpResponse, ApiError> {
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
+    let access = Access::plan(user.id(), &plan_id, Role::Editor);
     let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
+    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
         service::tasks::reorder(c, &actor, &plan_id, body.0)
     })
     .await?;

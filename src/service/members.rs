@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{EventWriter, Outcome, RoomEffect};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
-use crate::model::{Member, Role, UserRef};
+use crate::model::{now, Member, Role, Task, UserRef};
 use crate::validate;
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +72,9 @@ pub fn put(
     Ok(events.finish(member))
 }
 
+/// Removes a member. Their tasks of the plan are unassigned in the same transaction, each
+/// with the `task-updated` a PATCH to `assigneeId: null` would store, so that nothing of
+/// the plan (a `due-date-reminder` carrying a task) reaches them through an assignment.
 pub fn remove(
     conn: &mut DbConnection,
     actor: &UserRef,
@@ -83,6 +86,23 @@ pub fn remove(
     let member = db::members::find(conn, plan_id, user_id)?
         .ok_or_else(|| ApiError::NotFound("member not found".into()))?;
     keep_an_owner(conn, plan_id, &member)?;
+    for before in db::tasks::assigned_to(conn, plan_id, user_id)? {
+        let after = Task {
+            assignee_id: None,
+            version: before.version + 1,
+            updated_at: now(),
+            ..before.clone()
+        };
+        db::tasks::save(conn, &after)?;
+        events.emit(
+            conn,
+            "task-updated",
+            &serde_json::json!({
+                "task": after,
+                "changes": { "assigneeId": { "from": before.assignee_id, "to": null } },
+            }),
+        )?;
+    }
     db::members::delete(conn, plan_id, user_id)?;
     events.emit(
         conn,

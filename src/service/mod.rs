@@ -69,6 +69,79 @@ impl<T> Outcome<T> {
     }
 }
 
+/// Who may start a mutation. [`commit`] checks it with plain reads before the plan's
+/// write lock is taken (the PostgreSQL row lock, SQLite's one writer), so that a stranger
+/// or a viewer is refused without waiting for the plan's writers or holding them up;
+/// [`EventWriter::begin`] checks the role again under the lock, since it may change while
+/// a writer waits.
+#[derive(Debug, Clone)]
+pub struct Access {
+    user_id: String,
+    scope: Scope,
+}
+
+#[derive(Debug, Clone)]
+enum Scope {
+    /// Nothing to check (creating a plan).
+    AnyUser,
+    /// At least `min` on the plan; otherwise the plan's 404, or 403.
+    Plan { plan_id: String, min: Role },
+    /// At least `min` on the task's plan; a missing task, or one on a plan the caller may
+    /// not see, is `task not found`.
+    Task { task_id: String, min: Role },
+}
+
+impl Access {
+    /// Any signed-in user may make the change.
+    pub fn any_user(user_id: &str) -> Access {
+        Access {
+            user_id: user_id.to_string(),
+            scope: Scope::AnyUser,
+        }
+    }
+
+    /// The change needs `min` on the plan.
+    pub fn plan(user_id: &str, plan_id: &str, min: Role) -> Access {
+        Access {
+            user_id: user_id.to_string(),
+            scope: Scope::Plan {
+                plan_id: plan_id.to_string(),
+                min,
+            },
+        }
+    }
+
+    /// The change needs `min` on the task's plan.
+    pub fn task(user_id: &str, task_id: &str, min: Role) -> Access {
+        Access {
+            user_id: user_id.to_string(),
+            scope: Scope::Task {
+                task_id: task_id.to_string(),
+                min,
+            },
+        }
+    }
+
+    /// The check itself: reads only, no lock.
+    fn check(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        match &self.scope {
+            Scope::AnyUser => Ok(()),
+            Scope::Plan { plan_id, min } => {
+                crate::db::members::require_role(conn, plan_id, &self.user_id, *min)?;
+                Ok(())
+            }
+            Scope::Task { task_id, min } => {
+                crate::validate::id("taskId", task_id)?;
+                let plan_id = crate::db::tasks::plan_of(conn, task_id)?
+                    .ok_or_else(ApiError::task_not_found)?;
+                crate::db::members::require_role(conn, &plan_id, &self.user_id, *min)
+                    .map_err(comments::hide_plan)?;
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Collects the events of one transaction on one plan.
 pub struct EventWriter<'a> {
     plan_id: &'a str,
@@ -78,7 +151,8 @@ pub struct EventWriter<'a> {
 
 impl<'a> EventWriter<'a> {
     /// Locks the plan for writing (see `plans::lock_for_write`) and checks the actor's
-    /// role. Every mutation starts here.
+    /// role under the lock. Every mutation starts here, after [`commit`] checked its
+    /// [`Access`] without the lock.
     pub fn begin(
         conn: &mut DbConnection,
         plan_id: &'a str,
@@ -116,11 +190,12 @@ impl<'a> EventWriter<'a> {
     }
 }
 
-/// Runs a mutation in one transaction and, right after the commit, hands its events to
-/// the plan's room and its notices to their users.
+/// Checks `access` with plain reads, then runs a mutation in one transaction and, right
+/// after the commit, hands its events to the plan's room and its notices to their users.
 pub async fn commit<T, F>(
     state: &AppState,
     exclude: Option<Exclusion>,
+    access: Access,
     f: F,
 ) -> Result<Outcome<T>, ApiError>
 where
@@ -131,10 +206,14 @@ where
     let metrics = state.metrics.clone();
     state
         .db
-        .write_then(f, move |outcome| {
-            metrics.events_committed.inc_by(outcome.events.len() as u64);
-            publish(&registry, outcome, exclude)
-        })
+        .write_then(
+            move |conn| access.check(conn),
+            f,
+            move |outcome| {
+                metrics.events_committed.inc_by(outcome.events.len() as u64);
+                publish(&registry, outcome, exclude)
+            },
+        )
         .await
 }
 

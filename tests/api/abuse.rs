@@ -484,6 +484,8 @@ struct Target<'a> {
 }
 
 const PROTOCOL_ERROR: &[u16] = &[1002];
+/// RFC 6455 §7.4.1: a text message that is not UTF-8, whole or in fragments.
+const INVALID_PAYLOAD: &[u16] = &[1007];
 const TOO_BIG: &[u16] = &[1009];
 
 /// The server's limit on one message (the default `LIVEPLAN_MAX_MESSAGE_BYTES`).
@@ -768,13 +770,17 @@ fn pick_violation(rng: &mut Rng) -> Abuse {
             (
                 "invalid UTF-8 text",
                 rng.frame(FIN | TEXT, &junk),
-                Expect::Close(PROTOCOL_ERROR),
+                Expect::Close(INVALID_PAYLOAD),
             )
         }
         1 => {
             let mut out = rng.frame(TEXT, b"{\"type\":\"ping\",\"requestId\":\"");
             out.extend(rng.frame(FIN | CONTINUATION, b"\xc3\x28\"}"));
-            ("invalid UTF-8 in fragments", out, Expect::Close(&[1007]))
+            (
+                "invalid UTF-8 in fragments",
+                out,
+                Expect::Close(INVALID_PAYLOAD),
+            )
         }
         2 => {
             let opcode = *rng.pick(&[3u8, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF]);
@@ -1365,7 +1371,7 @@ async fn a_connection_that_keeps_sending_past_the_rate_limit_is_told_then_closed
 }
 
 #[actix_web::test]
-async fn invalid_utf8_text_is_closed_1002_whole_or_1007_fragmented_and_the_server_keeps_serving() {
+async fn invalid_utf8_text_is_closed_1007_whole_or_fragmented_and_the_server_keeps_serving() {
     let app = spawn_app().await;
     let plan = app.create_plan("ada", "UTF-8").await;
     app.add_member(&plan, "ada", "bob", "viewer").await;
@@ -1389,10 +1395,11 @@ async fn invalid_utf8_text_is_closed_1002_whole_or_1007_fragmented_and_the_serve
     ))
     .await
     .expect("send");
-    // actix's codec refuses it before the session sees it: a protocol error.
+    // RFC 6455 §7.4.1: 1007 (invalid frame payload data), not 1002. actix's codec refuses
+    // the frame before the session sees its text; the session tells that refusal apart.
     assert_eq!(
         raw.expect_close().await,
-        (Some(1002), "protocol error".to_string())
+        (Some(1007), "invalid UTF-8".to_string())
     );
     assert!(
         !raw.inbox

@@ -21,3 +21,4 @@ mod rest;
 mod retention;
 mod slow;
 mod tokens;
+mod write_lock;

@@ -1,6 +1,8 @@
-//! Event retention: old events are pruned in the background by count and by age; a client
-//! asking for pruned ones gets `resync-required` (WebSocket) or `410 gone` (REST); writers
-//! and live delivery go on undisturbed while the pruning runs.
+//! Event retention: each plan keeps its newest `LIVEPLAN_EVENT_RETENTION_COUNT` events and
+//! every event younger than `LIVEPLAN_EVENT_RETENTION_AGE`; an event is pruned only when it
+//! is both beyond the count and older than the age. A client asking for pruned ones gets
+//! `resync-required` (WebSocket) or `410 gone` (REST); writers and live delivery go on
+//! undisturbed while the pruning runs.
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,8 @@ async fn events_status_becomes(app: &TestApp, plan: &str, token: &str, since: i6
 async fn a_plan_keeps_its_newest_events_and_older_since_needs_a_resync() {
     let app = spawn_app_with(|a| {
         a.event_retention_count = Some("5".into());
+        // Every event is old at once: only the count keeps events here.
+        a.event_retention_age = Some("0s".into());
         a.retention_sweep_ms = Some("20".into());
     })
     .await;
@@ -80,39 +84,82 @@ async fn a_plan_keeps_its_newest_events_and_older_since_needs_a_resync() {
     recent.expect_silence(100).await;
 }
 
+/// The seqs of the events `GET …/events?since=` answers (it must answer 200).
+async fn kept_seqs(app: &TestApp, plan: &str, token: &str, since: i64) -> Vec<i64> {
+    let a = app
+        .get(&format!("/api/plans/{plan}/events?since={since}"), token)
+        .await;
+    assert_eq!(a.status, 200, "since={since}: {}", a.body);
+    a.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect()
+}
+
 #[actix_web::test]
-async fn events_older_than_the_age_limit_are_pruned_even_when_few() {
+async fn young_events_are_kept_however_many_there_are() {
     let app = spawn_app_with(|a| {
-        a.event_retention_age = Some("1s".into());
+        a.event_retention_count = Some("5".into());
+        a.event_retention_age = Some("1h".into());
+        a.retention_sweep_ms = Some("20".into());
+    })
+    .await;
+    let plan = app.create_plan("ada", "Busy hour").await;
+    let ada = app.token("ada");
+    for i in 0..10 {
+        app.create_task(&plan, "ada", &format!("t{i}")).await;
+    }
+    // Many sweeps later, all 20 events are still there: beyond the count, but young.
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        kept_seqs(&app, &plan, &ada, 0).await,
+        (1..=20).collect::<Vec<i64>>()
+    );
+    let mut resume = app.ws("ada").await;
+    resume.join(&plan, Some(0)).await;
+    for expected in 1..=20 {
+        assert_eq!(resume.next_json().await["seq"], expected);
+    }
+}
+
+#[actix_web::test]
+async fn old_events_within_the_count_are_kept_and_only_old_ones_beyond_it_go() {
+    let app = spawn_app_with(|a| {
+        a.event_retention_count = Some("3".into());
+        a.event_retention_age = Some("2s".into());
         a.retention_sweep_ms = Some("50".into());
     })
     .await;
     let plan = app.create_plan("ada", "Aged").await;
     let ada = app.token("ada");
-    app.create_task(&plan, "ada", "old").await;
-    let kept = app
-        .get(&format!("/api/plans/{plan}/events?since=0"), &ada)
-        .await;
-    assert_eq!(kept.status, 200, "young events are kept");
+    app.create_task(&plan, "ada", "one").await;
+    app.create_task(&plan, "ada", "two").await; // seq 1..=4
 
+    // Well past the age and many sweeps later, the newest 3 are kept, old as they are;
+    // the one beyond them went.
+    actix_web::rt::time::sleep(Duration::from_millis(2300)).await;
     events_status_becomes(&app, &plan, &ada, 0, 410).await;
-    // Up to date is still fine, and new events are kept again.
-    let current = app
-        .get(&format!("/api/plans/{plan}/events?since=2"), &ada)
-        .await;
-    assert_eq!(current.status, 200, "{}", current.body);
-    app.create_task(&plan, "ada", "new").await;
-    let fresh = app
-        .get(&format!("/api/plans/{plan}/events?since=2"), &ada)
-        .await;
-    assert_eq!(fresh.status, 200, "{}", fresh.body);
-    assert_eq!(fresh.body["events"].as_array().unwrap().len(), 2);
+    assert_eq!(kept_seqs(&app, &plan, &ada, 1).await, vec![2, 3, 4]);
+
+    // Six young events: the old one they push beyond the count goes (seq 4); the young
+    // ones stay although there are more of them than the count.
+    for title in ["three", "four", "five"] {
+        app.create_task(&plan, "ada", title).await; // seq 5..=10
+    }
+    events_status_becomes(&app, &plan, &ada, 3, 410).await;
+    assert_eq!(
+        kept_seqs(&app, &plan, &ada, 4).await,
+        vec![5, 6, 7, 8, 9, 10]
+    );
 }
 
 #[actix_web::test]
 async fn pruning_while_writers_write_loses_nothing_live() {
     let app = spawn_app_with(|a| {
         a.event_retention_count = Some("20".into());
+        a.event_retention_age = Some("0s".into());
         a.retention_sweep_ms = Some("10".into());
     })
     .await;

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration test crates (`tests/*.rs` and `tests/api/`): the real
 //! `liveplan` binary as a child process ([`process`]), a throwaway database ([`database`]),
+//! the rule for tests that cannot run on this machine ([`ci`]),
 //! the server in-process with test settings ([`in_process`]), HTTP / WebSocket client
 //! builders ([`http`]), a WebSocket frame reader ([`ws`]), a client that stops reading ([`stalled`]) and token
 //! minting ([`tokens`]).
@@ -9,6 +10,7 @@
 
 #![allow(dead_code)]
 
+pub mod ci;
 pub mod database;
 pub mod http;
 pub mod in_process;

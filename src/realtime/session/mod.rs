@@ -243,13 +243,10 @@ impl WsSession {
     ) {
         let code = match err.code() {
             // Codes that exist only on REST map to their nearest WebSocket code.
-            ErrorCode::Unavailable
-            | ErrorCode::Conflict
-            | ErrorCode::Gone
-            | ErrorCode::TooLarge => ErrorCode::Internal,
+            ErrorCode::Conflict | ErrorCode::Gone | ErrorCode::TooLarge => ErrorCode::Internal,
             other => other,
         };
-        if code == ErrorCode::Internal {
+        if matches!(code, ErrorCode::Internal | ErrorCode::Unavailable) {
             log::warn!("connection {}: {err:?}", self.id);
         }
         self.send_error(ctx, request_id, code, &err.public_message());
@@ -627,6 +624,10 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             // The frame guard refused a frame by its header (its error arrives as I/O).
             Err(_) if self.guard.is_oversized() => {
                 return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
+            }
+            // A whole text frame that is not UTF-8 (RFC 6455 §7.4.1).
+            Err(e) if protocol::is_invalid_utf8_text(&e) => {
+                return self.close_with(ctx, close::INVALID_PAYLOAD, "invalid UTF-8");
             }
             // The connection is gone (e.g. the peer sent its close and hung up at once):
             // nobody to send a close frame to.
