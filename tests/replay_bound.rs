@@ -143,8 +143,45 @@ async fn read_all(server: &ServerProcess, user: &str, plan: &str, since: i64, th
     }
 }
 
-/// The binary with the default queue limit, and a plan of ada's with one task that bob
-/// and sam (viewers) may read: (server, plan, task).
+/// A plan of ada's with one task, that bob and sam (viewers) may read: (plan, task).
+async fn plan_with_task(server: &ServerProcess) -> (String, String) {
+    let plan = call(
+        server,
+        "POST",
+        "/api/plans",
+        "ada",
+        json!({ "title": "Big" }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for user in ["bob", "sam"] {
+        call(
+            server,
+            "PUT",
+            &format!("/api/plans/{plan}/members/{user}"),
+            "ada",
+            json!({ "role": "viewer" }),
+        )
+        .await;
+    }
+    let task = call(
+        server,
+        "POST",
+        &format!("/api/plans/{plan}/tasks"),
+        "ada",
+        json!({ "title": "Spec" }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (plan, task)
+}
+
+/// The binary with the default queue limit, and [`plan_with_task`]: (server, its
+/// database, plan, task).
 async fn server_with_plan() -> (ServerProcess, TestDatabase, String, String) {
     let (db, url) = TestDatabase::from_env("liveplan_replay", "replay.db");
     let server = ServerBuilder::new(&url, SECRET)
@@ -157,38 +194,7 @@ async fn server_with_plan() -> (ServerProcess, TestDatabase, String, String) {
         // warmed before measuring, keeps that out of what the stalled clients add.
         .env("LIVEPLAN_DB_POOL_SIZE", "4")
         .start();
-    let plan = call(
-        &server,
-        "POST",
-        "/api/plans",
-        "ada",
-        json!({ "title": "Big" }),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    for user in ["bob", "sam"] {
-        call(
-            &server,
-            "PUT",
-            &format!("/api/plans/{plan}/members/{user}"),
-            "ada",
-            json!({ "role": "viewer" }),
-        )
-        .await;
-    }
-    let task = call(
-        &server,
-        "POST",
-        &format!("/api/plans/{plan}/tasks"),
-        "ada",
-        json!({ "title": "Spec" }),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (plan, task) = plan_with_task(&server).await;
     (server, db, plan, task)
 }
 
@@ -331,4 +337,84 @@ async fn live_slow_consumers_hold_no_more_than_their_queues() {
         };
         assert_eq!(code, 1008, "closed as a slow consumer");
     }
+}
+
+#[actix_web::test]
+async fn events_pruned_while_a_replay_waits_end_it_with_resync_required_then_live() {
+    let (db, url) = TestDatabase::from_env("liveplan_replay", "replay.db");
+    // A plan keeps its newest 10 events, and all events younger than 8 s.
+    let server = ServerBuilder::new(&url, SECRET)
+        .env("LIVEPLAN_REST_RATE_BURST", "1000000")
+        .env("LIVEPLAN_REST_RATE_PER_SEC", "1000000")
+        .env("LIVEPLAN_EVENT_RETENTION_COUNT", "10")
+        .env("LIVEPLAN_EVENT_RETENTION_AGE", "8s")
+        .env("LIVEPLAN_RETENTION_SWEEP_MS", "50")
+        .start();
+    let (plan, task) = plan_with_task(&server).await;
+    let since = plan_seq(&server, &plan).await;
+    // 80 large events (~9.6 MB: more than the queue and the kernel's socket buffers).
+    let written = Instant::now();
+    edit(&server, &task, 0, 80).await;
+    let seq = plan_seq(&server, &plan).await;
+    assert!(
+        written.elapsed() < Duration::from_secs(6),
+        "the events must still be young at the join"
+    );
+    // A client resumes from before them and does not read: its replay waits.
+    let mut client = StalledClient::connect(server.port(), &token("sam")).await;
+    client
+        .send(json!({ "type": "join-plan", "planId": plan, "since": since, "requestId": "r" }))
+        .await;
+    // The events age; all but the newest 10 are pruned under the waiting replay (the
+    // event before them is gone when `since` = the one before that answers 410).
+    let pruned = Instant::now();
+    loop {
+        let client = http::client(Duration::from_secs(10));
+        let status = client
+            .get(format!(
+                "{}/api/plans/{plan}/events?since={}",
+                server.base(),
+                seq - 11
+            ))
+            .bearer_auth(token("ada"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 410 {
+            break;
+        }
+        assert!(pruned.elapsed() < Duration::from_secs(20), "never pruned");
+        sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(client.next_json().await.unwrap()["type"], "joined");
+    let mut expected = since + 1;
+    let resync_seq = loop {
+        let v = client.next_json().await.unwrap();
+        match v["type"].as_str() {
+            Some("resync-required") => {
+                assert_eq!(v["requestId"], "r");
+                break v["seq"].as_i64().unwrap();
+            }
+            _ => {
+                assert_eq!(v["seq"], expected, "a gapless prefix of the replay");
+                expected += 1;
+            }
+        }
+    };
+    assert!(expected <= seq - 10, "the pruning cut the replay short");
+    assert_eq!(resync_seq, seq, "resync-required names the plan's seq then");
+    // Then it is live from that seq: the next change arrives, and nothing before it.
+    call(
+        &server,
+        "PATCH",
+        &format!("/api/tasks/{task}"),
+        "ada",
+        json!({ "title": "Spec, live" }),
+    )
+    .await;
+    let next = client.next_json().await.unwrap();
+    assert_eq!(next["type"], "task-updated");
+    assert_eq!(next["seq"], seq + 1);
+    drop(db);
 }
