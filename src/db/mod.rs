@@ -170,10 +170,6 @@ impl Database {
         Ok(db)
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     fn migrate(&self) -> Result<(), String> {
         let mut conn = self
             .pool

@@ -138,10 +138,6 @@ impl Outbound {
         !self.overflowed.swap(true, Ordering::Relaxed)
     }
 
-    pub fn is_overflowed(&self) -> bool {
-        self.overflowed.load(Ordering::Relaxed)
-    }
-
     /// Bytes waiting now.
     pub fn queued_bytes(&self) -> usize {
         self.bytes.load(Ordering::Relaxed)
