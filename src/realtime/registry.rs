@@ -18,21 +18,34 @@ use super::room::RoomActor;
 use crate::db::Database;
 use crate::metrics::Metrics;
 
+/// A registered session.
 struct SessionEntry {
+    /// Whose connection it is (`X-Connection-Id` must belong to the caller).
     user_id: String,
+    /// How to reach it (personal notices, shutdown).
     peer: Peer,
 }
 
+/// The process's one registry. Every field is changed only by its own handlers: sessions
+/// register and unregister themselves, join and leave rooms through it; the write path
+/// publishes through it; rooms report when they become empty.
 pub struct Registry {
+    /// Handed to each room it starts.
     db: Database,
+    /// The running rooms, by plan id: added on the first join, removed when a room
+    /// closes (plan deleted) or the idle sweep stops it.
     rooms: HashMap<Arc<str>, Addr<RoomActor>>,
     /// Rooms that reported being empty; the sweep asks only these.
     idle_candidates: HashSet<Arc<str>>,
+    /// Every open connection of this process (`RegisterSession` / `UnregisterSession`).
     sessions: HashMap<ConnectionId, SessionEntry>,
     /// user id → that user's connections, for personal notices and the cap.
     by_user: HashMap<String, HashSet<ConnectionId>>,
+    /// How long a room may stay empty before the sweep stops it (settings).
     room_idle_timeout: Duration,
+    /// The per-user connection cap (settings; 4429 past it).
     max_connections_per_user: usize,
+    /// Connection, room and participant gauges.
     metrics: Arc<Metrics>,
 }
 

@@ -37,8 +37,11 @@ const MAX_BATCH: usize = 128;
 
 /// One connection in the room.
 struct Connection {
+    /// Whose connection it is (exclusions, eviction, presence).
     user_id: Arc<str>,
+    /// This connection's own presence (`presence` messages).
     status: PresenceStatus,
+    /// How to reach the session: its address and its queue's counters.
     peer: Peer,
     /// Joined while batch `.0` was filling, after its first `.1` entries: gets only the
     /// rest of that batch.
@@ -47,8 +50,11 @@ struct Connection {
 
 /// One user in the room, over all their connections.
 struct UserPresence {
+    /// Id and display name, as sent in `user-joined` and `participants`.
     user: UserRef,
+    /// The user's connections in the room.
     connections: usize,
+    /// How many of them are `online` (the user is `away` when none is).
     online: usize,
 }
 
@@ -62,11 +68,22 @@ impl UserPresence {
     }
 }
 
+/// One plan's room. Every field is changed only by the room's own handlers (it is an
+/// actor); sessions reach it through the registry (join, leave) or directly with the
+/// address they got at the join (typing, presence); the write path through
+/// `Registry`'s `PublishToPlan`.
 pub struct RoomActor {
+    /// The plan this room is for.
     plan_id: Arc<str>,
+    /// For the seq at start and the gap filler's reads (off the event loop).
     db: Database,
+    /// Told when the room becomes empty (idle sweep) and when it closes.
     registry: Addr<Registry>,
+    /// Every connection in the room: added by `JoinRoom`, removed by `LeaveRoom`,
+    /// `EvictUser`, an overflowed queue, or the room's closing.
     connections: HashMap<ConnectionId, Connection>,
+    /// Presence per user over their connections (who is here, online or away); kept with
+    /// `connections`.
     users: BTreeMap<Arc<str>, UserPresence>,
     /// The last seq handed out; `None` until known (read from the database at start).
     delivered_through: Option<i64>,
@@ -74,8 +91,11 @@ pub struct RoomActor {
     pending: BTreeMap<i64, PendingEvent>,
     /// The plan was deleted: close once this seq has been delivered.
     close_after: Option<i64>,
+    /// A gap-fill read is scheduled (at most one at a time).
     gap_fill_scheduled: bool,
+    /// When the last connection left (the registry's idle sweep asks about it).
     empty_since: Option<Instant>,
+    /// Commit→enqueue histogram, frames delivered and dropped.
     metrics: Arc<Metrics>,
     /// Frames for every connection, handed out together once the mailbox is empty (see
     /// [`RoomActor::flush`]).
@@ -84,6 +104,7 @@ pub struct RoomActor {
     outbox_commits: Vec<Instant>,
     /// Counts flushed batches; names the one `outbox` is filling.
     batch_number: u64,
+    /// A flush is scheduled for when the mailbox is empty.
     flush_scheduled: bool,
 }
 
