@@ -19,6 +19,11 @@ use crate::state::AppState;
 /// The settings row holding the dev-mode HS256 secret.
 const DEV_SECRET_SETTING: &str = "dev_jwt_secret";
 
+/// 9999-12-31T23:59:59Z, the last second RFC 3339 can write. A later `exp` (up to
+/// `i64::MAX`) is valid and counts as this second, so nothing downstream (the expiry timer,
+/// `token-refreshed.expiresAt`) computes with a number near the end of `i64`.
+pub const LATEST_EXP: i64 = 253_402_300_799;
+
 /// The claims liveplan reads. Unknown claims are ignored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -53,8 +58,17 @@ pub enum Audience {
 pub struct Identity {
     pub user: UserRef,
     pub email: Option<String>,
-    /// `exp`, in seconds since the epoch.
+    /// `exp`, in seconds since the epoch, at most [`LATEST_EXP`].
     pub expires_at: i64,
+}
+
+impl Identity {
+    /// When a live connection on this token must close: `exp` + `leeway`, in milliseconds
+    /// since the epoch (saturating, whatever `expires_at` holds).
+    pub fn closes_at_ms(&self, leeway: std::time::Duration) -> i64 {
+        let leeway = i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX);
+        self.expires_at.saturating_add(leeway).saturating_mul(1000)
+    }
 }
 
 /// Why a token was refused. The text is safe to show the client.
@@ -161,7 +175,7 @@ impl TokenVerifier {
                 name,
             },
             email: claims.email,
-            expires_at: claims.exp,
+            expires_at: claims.exp.min(LATEST_EXP),
         })
     }
 }
@@ -194,7 +208,7 @@ impl TokenIssuer {
             sub: user_id.to_string(),
             name: Some(name.to_string()),
             email: email.map(str::to_string),
-            exp: now + ttl_secs,
+            exp: now.saturating_add(ttl_secs).min(LATEST_EXP),
             iat: Some(now),
             nbf: None,
             iss: self.issuer.clone(),

@@ -515,3 +515,65 @@ async fn an_rs256_server_refuses_expired_and_misaddressed_tokens_too() {
 async fn an_es256_server_refuses_expired_and_misaddressed_tokens_too() {
     assert_expiry_and_addressing_are_checked("ES256", ec_key(), sign_es256).await;
 }
+
+// ---------------------------------------------------------------------------------------
+// exp at the far end of the range
+
+/// An HS256 token for `ada` with this `exp` (any JSON number).
+fn token_with_exp(exp: Value) -> String {
+    sign_hs(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({ "sub": "ada", "name": "Ada", "iat": now(), "exp": exp }),
+    )
+}
+
+#[actix_web::test]
+async fn an_exp_at_the_end_of_time_is_accepted_without_overflow_and_the_connection_stays_open() {
+    let app = spawn_app().await;
+    // i64::MAX and just under it overflowed `(exp + leeway) * 1000` (a panic in debug
+    // builds); 253402300800 is the first second of the year 10000.
+    for exp in [i64::MAX, i64::MAX - 3, 253_402_300_800] {
+        let token = token_with_exp(json!(exp));
+        let a = app.get("/api/plans", &token).await;
+        assert_eq!(a.status, 200, "exp {exp}: {}", a.body);
+
+        let mut ws = WsClient::connect(&app.base, &token).await;
+        ws.send(json!({ "type": "refresh-token", "token": token, "requestId": "r" }))
+            .await;
+        let refreshed = ws.next_json().await;
+        assert_eq!(refreshed["type"], "token-refreshed", "exp {exp}: {refreshed}");
+        // Later than RFC 3339 can write counts as the last second it can.
+        assert_eq!(
+            refreshed["expiresAt"], "9999-12-31T23:59:59.000Z",
+            "exp {exp}"
+        );
+        ws.expect_silence(300).await;
+        ws.send(json!({ "type": "ping", "requestId": "p" })).await;
+        let pong = ws.next_json().await;
+        assert_eq!(pong["type"], "pong", "exp {exp}: the connection died: {pong}");
+        ws.close().await;
+    }
+    // The server still serves everyone.
+    assert_accepted(&app, &app.token("bob"), "bob", "after the huge exps").await;
+}
+
+#[actix_web::test]
+async fn an_exp_that_is_not_a_whole_number_of_seconds_in_range_is_refused_as_invalid() {
+    let app = spawn_app().await;
+    // Beyond i64 (and beyond u64, which jsonwebtoken reads exp as), negative, fractional
+    // and non-finite-looking values: `invalid token`, never a panic.
+    for exp in [
+        json!(u64::MAX),
+        json!(i64::MAX as u64 + 1),
+        json!(1e20),
+        json!(1.5e300),
+        json!(-1),
+        json!("9999999999"),
+    ] {
+        let token = token_with_exp(exp.clone());
+        let reason = assert_refused(&app, &token, &format!("exp {exp}")).await;
+        assert_eq!(reason, "unauthorized", "exp {exp}");
+    }
+    assert_accepted(&app, &app.token("ada"), "ada", "after the bad exps").await;
+}
