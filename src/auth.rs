@@ -15,6 +15,7 @@ use crate::db::{self, Database};
 use crate::error::ApiError;
 use crate::model::UserRef;
 use crate::state::AppState;
+use crate::validate;
 
 /// The settings row holding the dev-mode HS256 secret.
 const DEV_SECRET_SETTING: &str = "dev_jwt_secret";
@@ -162,19 +163,22 @@ impl TokenVerifier {
             },
         )?;
         let claims = data.claims;
-        if claims.sub.is_empty() || claims.sub.len() > 200 {
+        // The user id is written into logs, rows and frames: it must be an id
+        // (docs/protocol.md), or the token is not one of ours.
+        if !validate::is_id(&claims.sub) {
             return Err(TokenError::Invalid);
         }
         let name = claims
             .name
-            .filter(|n| !n.trim().is_empty())
+            .map(|n| validate::clean_name(&n, validate::MAX_NAME))
+            .filter(|n| !n.is_empty())
             .unwrap_or_else(|| claims.sub.clone());
         Ok(Identity {
             user: UserRef {
                 id: claims.sub,
                 name,
             },
-            email: claims.email,
+            email: claims.email.as_deref().and_then(validate::clean_email),
             expires_at: claims.exp.min(LATEST_EXP),
         })
     }

@@ -71,7 +71,7 @@ pub async fn guard(
         Verdict::NoOrigin => return Ok(next.call(req).await?.map_into_left_body()),
         Verdict::Refused => {
             log::info!(
-                "refused a request from origin {:?} to {}",
+                "refused a request from origin {:?} to {:?}",
                 req.headers().get(header::ORIGIN),
                 req.path()
             );

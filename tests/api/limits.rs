@@ -337,3 +337,64 @@ async fn over_long_names_and_malformed_ids_are_400_naming_the_field() {
         long_comment.body
     );
 }
+
+#[actix_web::test]
+async fn titles_and_names_with_bidi_overrides_or_invisible_characters_are_400_naming_the_field() {
+    let app = spawn_app().await;
+    let plan = app.create_plan("owner", "Board").await;
+    let owner = app.token("owner");
+    let starts_with = |a: &Answer, field: &str| {
+        assert_eq!(a.status, 400, "{field}: {}", a.body);
+        assert_eq!(a.body["error"]["code"], "bad_request");
+        let message = a.body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("{field}:")), "{message}");
+    };
+    // "Invoice" + U+202E + "fdp.exe" shows as "Invoiceexe.pdf".
+    for sneaky in [
+        "Invoice\u{202E}fdp.exe",
+        "\u{2066}isolated",
+        "zero\u{200B}width",
+        "mark\u{200F}",
+        "soft\u{00AD}hyphen",
+        "bom\u{FEFF}",
+        "tag\u{E0041}",
+        "line\u{2028}separator",
+    ] {
+        let created = app
+            .post("/api/plans", &owner, json!({ "title": sneaky }))
+            .await;
+        starts_with(&created, "title");
+        let renamed = app
+            .patch(
+                &format!("/api/plans/{plan}"),
+                &owner,
+                json!({ "title": sneaky }),
+            )
+            .await;
+        starts_with(&renamed, "title");
+        let task = app
+            .post(
+                &format!("/api/plans/{plan}/tasks"),
+                &owner,
+                json!({ "title": sneaky }),
+            )
+            .await;
+        starts_with(&task, "title");
+        let member = app
+            .put(
+                &format!("/api/plans/{plan}/members/bob"),
+                &owner,
+                json!({ "role": "editor", "name": sneaky }),
+            )
+            .await;
+        starts_with(&member, "name");
+    }
+    // Emoji sequences (zero-width joiner) and right-to-left text are fine.
+    for fine in ["👩‍💻 Dev work", "خطة الإطلاق", "שלום world"] {
+        let created = app
+            .post("/api/plans", &owner, json!({ "title": fine }))
+            .await;
+        assert_eq!(created.status, 201, "{fine}: {}", created.body);
+        assert_eq!(created.body["title"], fine);
+    }
+}
