@@ -51,8 +51,8 @@ impl Application {
             log::warn!(
                 "DEV MODE: no LIVEPLAN_JWT_SECRET or LIVEPLAN_JWT_PUBLIC_KEY_FILE configured. \
                  Tokens are signed with a random secret kept in the database, \
-                 POST /api/dev/token hands them to anyone who asks, and the server only \
-                 listens on loopback. Never run this way in production."
+                 POST /api/dev/token hands them to any program on this machine that asks, \
+                 and the server only listens on loopback. Never run this way in production."
             );
             let issuer = TokenIssuer::new(
                 &secret,
