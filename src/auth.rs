@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Algorithm, AuthSettings, KeySource};
 use crate::db::{self, Database};
 use crate::error::ApiError;
+use crate::limits::Limit;
 use crate::model::UserRef;
 use crate::state::AppState;
 use crate::validate;
@@ -262,8 +263,9 @@ pub struct TokenQuery {
 }
 
 /// The authenticated caller of a REST route. Extracting it verifies the token, takes a
-/// token from the caller's REST mutation bucket (for anything but GET and HEAD), and
-/// upserts the user row (only when the token's name or email changed since last seen).
+/// token from the caller's REST mutation bucket (anything but GET and HEAD) or read bucket
+/// (GET, HEAD), and upserts the user row (only when the token's name or email changed
+/// since last seen).
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Identity);
 
@@ -292,14 +294,17 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| ApiError::Internal("app state missing".into()))?;
             let token = token.ok_or(TokenError::Missing)?;
             let identity = state.verifier.verify(&token)?;
-            // Mutations are limited per user, before anything touches the database.
-            if mutation {
-                state.rest_limiter.take(&identity.user.id).map_err(|wait| {
-                    ApiError::RateLimited {
-                        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-                    }
-                })?;
-            }
+            // Limited per user, mutations and reads in separate buckets, before anything
+            // touches the database.
+            let (limiter, limit) = if mutation {
+                (&state.rest_limiter, Limit::RestMutations)
+            } else {
+                (&state.read_limiter, Limit::RestReads)
+            };
+            limiter.take(&identity.user.id).map_err(|wait| {
+                state.metrics.limit_refused(limit);
+                ApiError::rate_limited(wait)
+            })?;
             state.users.remember(&state.db, &identity).await?;
             Ok(AuthUser(identity))
         })

@@ -35,8 +35,9 @@ pub async fn put(
     let (plan_id, user_id) = path.into_inner();
     validate::id("planId", &plan_id)?;
     let actor = user.user().clone();
+    let max_members = state.settings.caps.members_per_plan;
     let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
-        service::members::put(c, &actor, &plan_id, &user_id, body.0)
+        service::members::put(c, &actor, &plan_id, &user_id, body.0, max_members)
     })
     .await?;
     Ok(mutation_response(

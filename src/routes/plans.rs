@@ -18,8 +18,9 @@ pub async fn create(
     body: JsonBody<NewPlan>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = user.user().clone();
+    let max_plans = state.settings.caps.plans_per_user;
     let outcome = service::commit(&state, None, move |c| {
-        service::plans::create(c, &actor, body.0)
+        service::plans::create(c, &actor, body.0, max_plans)
     })
     .await?;
     Ok(mutation_response(

@@ -35,8 +35,9 @@ pub async fn create(
     let plan_id = path.into_inner();
     validate::id("planId", &plan_id)?;
     let actor = user.user().clone();
+    let max_tasks = state.settings.caps.tasks_per_plan;
     let outcome = service::commit(&state, exclusion(&req, &user), move |c| {
-        service::tasks::create(c, &actor, &plan_id, body.0)
+        service::tasks::create(c, &actor, &plan_id, body.0, max_tasks)
     })
     .await?;
     Ok(mutation_response(

@@ -129,13 +129,17 @@ where
 {
     let registry = state.registry.clone();
     let metrics = state.metrics.clone();
-    state
+    let result = state
         .db
         .write_then(f, move |outcome| {
             metrics.events_committed.inc_by(outcome.events.len() as u64);
             publish(&registry, outcome, exclude)
         })
-        .await
+        .await;
+    if let Err(ApiError::LimitReached { limit, .. }) = &result {
+        state.metrics.limit_refused(*limit);
+    }
+    result
 }
 
 fn publish<T>(registry: &Addr<Registry>, outcome: &Outcome<T>, exclude: Option<Exclusion>) {
