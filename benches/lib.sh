@@ -55,7 +55,8 @@ stop_server() {
 }
 
 # start_liveplan BIN CPU PORT SECRET DATABASE_URL LOG: liveplan pinned to CPU with the
-# per-connection and per-user limits raised for load; sets server_pid; waits for /healthz.
+# per-connection, per-user, per-address and per-plan limits raised for load; sets
+# server_pid; waits for /healthz.
 start_liveplan() {
     local bin="$1" cpu="$2" port="$3" secret="$4" database_url="$5" log="$6" i
     port_in_use "$port" && die "port $port is already in use"
@@ -64,7 +65,15 @@ start_liveplan() {
     LIVEPLAN_WS_RATE_PER_SEC=10000000 \
     LIVEPLAN_REST_RATE_BURST=10000000 \
     LIVEPLAN_REST_RATE_PER_SEC=10000000 \
+    LIVEPLAN_REST_READ_RATE_BURST=10000000 \
+    LIVEPLAN_REST_READ_RATE_PER_SEC=10000000 \
+    LIVEPLAN_WS_CONNECT_RATE_BURST=10000000 \
+    LIVEPLAN_WS_CONNECT_RATE_PER_SEC=10000000 \
     LIVEPLAN_MAX_CONNECTIONS_PER_USER=100000 \
+    LIVEPLAN_MAX_PLANS_PER_CONNECTION=1000000 \
+    LIVEPLAN_MAX_PLANS_PER_USER=10000000 \
+    LIVEPLAN_MAX_MEMBERS_PER_PLAN=10000000 \
+    LIVEPLAN_MAX_TASKS_PER_PLAN=10000000 \
     DATABASE_URL="$database_url" \
         taskset -c "$cpu" "$bin" serve --bind "127.0.0.1:$port" \
         >"$log" 2>&1 </dev/null &

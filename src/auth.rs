@@ -13,11 +13,18 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Algorithm, AuthSettings, KeySource};
 use crate::db::{self, Database};
 use crate::error::ApiError;
+use crate::limits::Limit;
 use crate::model::UserRef;
 use crate::state::AppState;
+use crate::validate;
 
 /// The settings row holding the dev-mode HS256 secret.
 const DEV_SECRET_SETTING: &str = "dev_jwt_secret";
+
+/// 9999-12-31T23:59:59Z, the last second RFC 3339 can write. A later `exp` (up to
+/// `i64::MAX`) is valid and counts as this second, so nothing downstream (the expiry timer,
+/// `token-refreshed.expiresAt`) computes with a number near the end of `i64`.
+pub const LATEST_EXP: i64 = 253_402_300_799;
 
 /// The claims liveplan reads. Unknown claims are ignored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,8 +60,17 @@ pub enum Audience {
 pub struct Identity {
     pub user: UserRef,
     pub email: Option<String>,
-    /// `exp`, in seconds since the epoch.
+    /// `exp`, in seconds since the epoch, at most [`LATEST_EXP`].
     pub expires_at: i64,
+}
+
+impl Identity {
+    /// When a live connection on this token must close: `exp` + `leeway`, in milliseconds
+    /// since the epoch (saturating, whatever `expires_at` holds).
+    pub fn closes_at_ms(&self, leeway: std::time::Duration) -> i64 {
+        let leeway = i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX);
+        self.expires_at.saturating_add(leeway).saturating_mul(1000)
+    }
 }
 
 /// Why a token was refused. The text is safe to show the client.
@@ -148,20 +164,23 @@ impl TokenVerifier {
             },
         )?;
         let claims = data.claims;
-        if claims.sub.is_empty() || claims.sub.len() > 200 {
+        // The user id is written into logs, rows and frames: it must be an id
+        // (docs/protocol.md), or the token is not one of ours.
+        if !validate::is_id(&claims.sub) {
             return Err(TokenError::Invalid);
         }
         let name = claims
             .name
-            .filter(|n| !n.trim().is_empty())
+            .map(|n| validate::clean_name(&n, validate::MAX_NAME))
+            .filter(|n| !n.is_empty())
             .unwrap_or_else(|| claims.sub.clone());
         Ok(Identity {
             user: UserRef {
                 id: claims.sub,
                 name,
             },
-            email: claims.email,
-            expires_at: claims.exp,
+            email: claims.email.as_deref().and_then(validate::clean_email),
+            expires_at: claims.exp.min(LATEST_EXP),
         })
     }
 }
@@ -194,7 +213,7 @@ impl TokenIssuer {
             sub: user_id.to_string(),
             name: Some(name.to_string()),
             email: email.map(str::to_string),
-            exp: now + ttl_secs,
+            exp: now.saturating_add(ttl_secs).min(LATEST_EXP),
             iat: Some(now),
             nbf: None,
             iss: self.issuer.clone(),
@@ -244,8 +263,9 @@ pub struct TokenQuery {
 }
 
 /// The authenticated caller of a REST route. Extracting it verifies the token, takes a
-/// token from the caller's REST mutation bucket (for anything but GET and HEAD), and
-/// upserts the user row (only when the token's name or email changed since last seen).
+/// token from the caller's REST mutation bucket (anything but GET and HEAD) or read bucket
+/// (GET, HEAD), and upserts the user row (only when the token's name or email changed
+/// since last seen).
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Identity);
 
@@ -274,14 +294,17 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| ApiError::Internal("app state missing".into()))?;
             let token = token.ok_or(TokenError::Missing)?;
             let identity = state.verifier.verify(&token)?;
-            // Mutations are limited per user, before anything touches the database.
-            if mutation {
-                state.rest_limiter.take(&identity.user.id).map_err(|wait| {
-                    ApiError::RateLimited {
-                        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-                    }
-                })?;
-            }
+            // Limited per user, mutations and reads in separate buckets, before anything
+            // touches the database.
+            let (limiter, limit) = if mutation {
+                (&state.rest_limiter, Limit::RestMutations)
+            } else {
+                (&state.read_limiter, Limit::RestReads)
+            };
+            limiter.take(&identity.user.id).map_err(|wait| {
+                state.metrics.limit_refused(limit);
+                ApiError::rate_limited(wait)
+            })?;
             state.users.remember(&state.db, &identity).await?;
             Ok(AuthUser(identity))
         })

@@ -37,7 +37,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The user id (`sub`).
+    /// The user id (`sub`): 1–128 of `A–Z a–z 0–9 - _ . : @`.
     #[arg(long)]
     pub user: String,
     /// The display name (`name`).
@@ -75,6 +75,10 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 #[allow(clippy::print_stdout)]
 fn token(args: TokenArgs) -> Result<(), String> {
     let settings = AuthSettings::from_args(&args.auth).map_err(|e| e.to_string())?;
+    if !crate::validate::is_id(&args.user) {
+        // The server would refuse the token (its `sub` must be an id).
+        return Err("--user: 1 to 128 of letters, digits and - _ . : @".into());
+    }
     let ttl = config::parse_duration(&args.ttl).ok_or("--ttl: expected e.g. 30m, 1h, 7d")?;
     let secret = match &settings.keys {
         KeySource::PublicKey { .. } => {
@@ -105,7 +109,7 @@ fn token(args: TokenArgs) -> Result<(), String> {
             &args.user,
             &args.name,
             args.email.as_deref(),
-            ttl.as_secs() as i64,
+            i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
         )
         .map_err(|e| e.to_string())?;
     println!("{token}");

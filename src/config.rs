@@ -26,6 +26,14 @@
 //! | `LIVEPLAN_WS_RATE_CLOSE_AFTER` | `--ws-rate-close-after` | `50` |
 //! | `LIVEPLAN_REST_RATE_BURST` | `--rest-rate-burst` | `60` |
 //! | `LIVEPLAN_REST_RATE_PER_SEC` | `--rest-rate-per-sec` | `20` |
+//! | `LIVEPLAN_REST_READ_RATE_BURST` | `--rest-read-rate-burst` | `300` |
+//! | `LIVEPLAN_REST_READ_RATE_PER_SEC` | `--rest-read-rate-per-sec` | `100` |
+//! | `LIVEPLAN_WS_CONNECT_RATE_BURST` | `--ws-connect-rate-burst` | `20` |
+//! | `LIVEPLAN_WS_CONNECT_RATE_PER_SEC` | `--ws-connect-rate-per-sec` | `10` |
+//! | `LIVEPLAN_MAX_PLANS_PER_USER` | `--max-plans-per-user` | `1000` |
+//! | `LIVEPLAN_MAX_PLANS_PER_CONNECTION` | `--max-plans-per-connection` | `50` |
+//! | `LIVEPLAN_MAX_MEMBERS_PER_PLAN` | `--max-members-per-plan` | `5000` |
+//! | `LIVEPLAN_MAX_TASKS_PER_PLAN` | `--max-tasks-per-plan` | `10000` |
 //! | `LIVEPLAN_MAX_OUTBOUND_BYTES` | `--max-outbound-bytes` | `1048576` |
 //! | `LIVEPLAN_MAX_OUTBOUND_MESSAGES` | `--max-outbound-messages` | `4096` |
 //! | `LIVEPLAN_SHUTDOWN_GRACE_MS` | `--shutdown-grace-ms` | `10000` |
@@ -43,6 +51,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+pub use crate::limits::Caps;
 pub use crate::realtime::outbound::QueueLimit;
 pub use crate::reminders::ReminderPolicy;
 pub use crate::retention::RetentionPolicy;
@@ -118,6 +127,31 @@ pub struct ServeArgs {
     /// REST mutations per second one user may make, sustained.
     #[arg(long, env = "LIVEPLAN_REST_RATE_PER_SEC")]
     pub rest_rate_per_sec: Option<String>,
+    /// REST reads (GET, HEAD) one user may make at once before being limited.
+    #[arg(long, env = "LIVEPLAN_REST_READ_RATE_BURST")]
+    pub rest_read_rate_burst: Option<String>,
+    /// REST reads per second one user may make, sustained.
+    #[arg(long, env = "LIVEPLAN_REST_READ_RATE_PER_SEC")]
+    pub rest_read_rate_per_sec: Option<String>,
+    /// WebSocket upgrades one source address may ask for at once (before any token is
+    /// looked at).
+    #[arg(long, env = "LIVEPLAN_WS_CONNECT_RATE_BURST")]
+    pub ws_connect_rate_burst: Option<String>,
+    /// WebSocket upgrades per second one source address may ask for, sustained.
+    #[arg(long, env = "LIVEPLAN_WS_CONNECT_RATE_PER_SEC")]
+    pub ws_connect_rate_per_sec: Option<String>,
+    /// Plans one user may own (not deleted).
+    #[arg(long, env = "LIVEPLAN_MAX_PLANS_PER_USER")]
+    pub max_plans_per_user: Option<String>,
+    /// Plans one WebSocket connection may have joined (or be joining) at once.
+    #[arg(long, env = "LIVEPLAN_MAX_PLANS_PER_CONNECTION")]
+    pub max_plans_per_connection: Option<String>,
+    /// Members one plan may have.
+    #[arg(long, env = "LIVEPLAN_MAX_MEMBERS_PER_PLAN")]
+    pub max_members_per_plan: Option<String>,
+    /// Tasks one plan may hold.
+    #[arg(long, env = "LIVEPLAN_MAX_TASKS_PER_PLAN")]
+    pub max_tasks_per_plan: Option<String>,
     /// Bytes that may wait for one slow WebSocket before it is closed with 1008.
     #[arg(long, env = "LIVEPLAN_MAX_OUTBOUND_BYTES")]
     pub max_outbound_bytes: Option<String>,
@@ -306,6 +340,12 @@ pub struct Settings {
     pub ws_rate_close_after: u32,
     /// REST mutations per user.
     pub rest_rate: RateLimit,
+    /// REST reads (GET, HEAD) per user: a separate, larger bucket.
+    pub rest_read_rate: RateLimit,
+    /// WebSocket upgrades per source address, taken before the token is verified.
+    pub ws_connect_rate: RateLimit,
+    /// How much one user, plan or connection may hold.
+    pub caps: Caps,
     /// What may wait for one connection that does not read (then: close 1008).
     pub outbound: QueueLimit,
     /// The longest a graceful shutdown waits before exiting anyway.
@@ -435,6 +475,60 @@ impl Settings {
                     20,
                     1..=10_000_000,
                 )? as u32,
+            },
+            rest_read_rate: RateLimit {
+                burst: parse_num(
+                    &args.rest_read_rate_burst,
+                    "LIVEPLAN_REST_READ_RATE_BURST",
+                    300,
+                    1..=10_000_000,
+                )? as u32,
+                per_sec: parse_num(
+                    &args.rest_read_rate_per_sec,
+                    "LIVEPLAN_REST_READ_RATE_PER_SEC",
+                    100,
+                    1..=10_000_000,
+                )? as u32,
+            },
+            ws_connect_rate: RateLimit {
+                burst: parse_num(
+                    &args.ws_connect_rate_burst,
+                    "LIVEPLAN_WS_CONNECT_RATE_BURST",
+                    20,
+                    1..=10_000_000,
+                )? as u32,
+                per_sec: parse_num(
+                    &args.ws_connect_rate_per_sec,
+                    "LIVEPLAN_WS_CONNECT_RATE_PER_SEC",
+                    10,
+                    1..=10_000_000,
+                )? as u32,
+            },
+            caps: Caps {
+                plans_per_user: parse_num(
+                    &args.max_plans_per_user,
+                    "LIVEPLAN_MAX_PLANS_PER_USER",
+                    1000,
+                    1..=10_000_000,
+                )? as i64,
+                plans_per_connection: parse_num(
+                    &args.max_plans_per_connection,
+                    "LIVEPLAN_MAX_PLANS_PER_CONNECTION",
+                    50,
+                    1..=1_000_000,
+                )? as usize,
+                members_per_plan: parse_num(
+                    &args.max_members_per_plan,
+                    "LIVEPLAN_MAX_MEMBERS_PER_PLAN",
+                    5000,
+                    1..=10_000_000,
+                )? as i64,
+                tasks_per_plan: parse_num(
+                    &args.max_tasks_per_plan,
+                    "LIVEPLAN_MAX_TASKS_PER_PLAN",
+                    10_000,
+                    1..=10_000_000,
+                )? as i64,
             },
             outbound: QueueLimit {
                 max_bytes: parse_num(

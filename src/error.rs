@@ -67,6 +67,12 @@ pub enum ApiError {
     Gone(String),
     #[error("{0}")]
     TooLarge(String),
+    /// A cap was reached (`crate::limits`): 403 `forbidden`, the message names the cap.
+    #[error("{message}")]
+    LimitReached {
+        limit: crate::limits::Limit,
+        message: String,
+    },
     #[error("too many requests, retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// Something went wrong on our side. The detail is logged, never sent.
@@ -82,6 +88,13 @@ impl ApiError {
         ApiError::BadRequest(format!("{field}: {problem}"))
     }
 
+    /// A rate limit's refusal: 429 with `Retry-After` in whole seconds (at least 1).
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        ApiError::RateLimited {
+            retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+        }
+    }
+
     /// The same answer whether the plan does not exist or the caller may not see it.
     pub fn plan_not_found() -> Self {
         ApiError::NotFound("plan not found".into())
@@ -95,7 +108,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
-            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::Forbidden(_) | ApiError::LimitReached { .. } => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict { .. } => ErrorCode::Conflict,
             ApiError::Gone(_) => ErrorCode::Gone,

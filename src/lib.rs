@@ -15,11 +15,13 @@
 //! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade.
 //! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
 //!   and presence), `Registry` (rooms' lifecycle, users' sessions); the wire protocol.
-//! - [`logging`]: env_logger with every token redacted.
+//! - [`limits`]: the caps per user, plan and connection, and the names refusals count under.
+//! - [`logging`]: env_logger with every token redacted and every line kept one line.
 //! - [`metrics`]: the Prometheus metrics behind `GET /metrics`.
 //! - [`model`]: the contract's shapes (Plan, Task, Member, …).
 //! - [`origin`]: the `Origin` allow-list (WebSocket hijacking, CORS).
-//! - [`rate_limit`]: token buckets for WebSocket messages and REST mutations.
+//! - [`rate_limit`]: token buckets for WebSocket messages, REST calls and WebSocket
+//!   upgrades per source address.
 //! - [`reminders`]: the due-date reminder sweep.
 //! - [`retention`]: the background pruning of old events.
 //! - [`cli`]: the `liveplan` command line (`serve`, `token`, `watch`).
@@ -31,6 +33,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod json;
+pub mod limits;
 pub mod load;
 pub mod logging;
 pub mod metrics;

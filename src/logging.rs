@@ -1,9 +1,16 @@
-//! Logging through env_logger, with tokens taken out of every line.
+//! Logging through env_logger, with tokens taken out of every line and every line kept one
+//! line.
 //!
 //! Handlers never log a token on purpose, but a line can carry one by accident: a library's
 //! debug output of a request, an error that quotes its input. So the redaction sits in the
 //! logger itself, under every line: `token=…` query parameters, `Bearer …` credentials and
 //! anything shaped like a JWT (`eyJ….….…`) become `[redacted]` before the line is written.
+//!
+//! Likewise a value a client chose (an id, a header, a database error quoting input) could
+//! carry a newline and write a forged line after it. Call sites print such values with
+//! `{:?}`, and, under every line, the logger escapes what is left: control characters
+//! (`\n`, `\r`, `\t`, `\u{1b}`, …), the Unicode line separators and the bidirectional and
+//! invisible format characters of [`crate::validate::breaks_a_line`] become `\u{…}` text.
 
 use log::{Log, Metadata, Record};
 
@@ -37,7 +44,7 @@ impl Log for RedactingLogger {
             return;
         }
         let text = record.args().to_string();
-        let clean = redact(&text);
+        let clean = escape(&redact(&text));
         self.inner.log(
             &Record::builder()
                 .args(format_args!("{clean}"))
@@ -87,6 +94,28 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// The text with every character that could end or visually rewrite the line escaped:
+/// `\n`, `\r`, `\t` as such, any other [`crate::validate::breaks_a_line`] character as
+/// `\u{…}`.
+pub fn escape(text: &str) -> String {
+    if !text.chars().any(crate::validate::breaks_a_line) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if crate::validate::breaks_a_line(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// If a credential begins at `i`, where its value starts.
 fn credential_start(bytes: &[u8], i: usize) -> Option<usize> {
     let rest = &bytes[i..];
@@ -110,7 +139,23 @@ fn starts_with_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{escape, redact};
+
+    #[test]
+    fn newlines_controls_and_bidi_characters_are_escaped_so_a_line_stays_one_line() {
+        assert_eq!(
+            escape("user ada\n[2030-01-01T00:00:00Z INFO liveplan] forged"),
+            "user ada\\n[2030-01-01T00:00:00Z INFO liveplan] forged"
+        );
+        assert_eq!(
+            escape("a\r\tb\u{1b}[31m\u{85}\u{2028}\u{202E}c"),
+            "a\\r\\tb\\u{1b}[31m\\u{85}\\u{2028}\\u{202e}c"
+        );
+        assert_eq!(
+            escape("Ünïcode and 👩\u{200D}💻 stay"),
+            "Ünïcode and 👩\u{200D}💻 stay"
+        );
+    }
 
     #[test]
     fn query_tokens_bearer_credentials_and_bare_jwts_are_redacted() {

@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use crate::limits::Limit;
+
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry, TextEncoder,
@@ -24,6 +26,7 @@ pub struct Metrics {
     pub frames_dropped: IntCounter,
     pub connections_closed: IntCounterVec,
     pub client_messages: IntCounterVec,
+    pub limit_refusals: IntCounterVec,
     pub http_requests: HistogramVec,
     pub commit_to_enqueue: Histogram,
     pub largest_queue_bytes: IntGauge,
@@ -94,6 +97,18 @@ impl Metrics {
                 "Client messages, by type (invalid: not decodable; rate_limited: dropped)",
                 &["type"],
             )?,
+            limit_refusals: {
+                let c = counter_vec(
+                    "limit_refusals_total",
+                    "Requests, joins and upgrades refused by a cap or a rate limit, by limit",
+                    &["limit"],
+                )?;
+                // Every limit shows from the start, at 0.
+                for limit in Limit::ALL {
+                    c.with_label_values(&[limit.as_str()]).inc_by(0);
+                }
+                c
+            },
             http_requests,
             commit_to_enqueue,
             largest_queue_bytes: gauge(
@@ -125,5 +140,11 @@ impl Metrics {
 
     pub fn client_message(&self, kind: &str) {
         self.client_messages.with_label_values(&[kind]).inc();
+    }
+
+    pub fn limit_refused(&self, limit: Limit) {
+        self.limit_refusals
+            .with_label_values(&[limit.as_str()])
+            .inc();
     }
 }

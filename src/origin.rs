@@ -11,6 +11,9 @@
 //! - With no list configured every origin is allowed (`Access-Control-Allow-Origin: *`):
 //!   tokens travel in headers or the query, never in cookies, so a foreign page cannot act
 //!   as a user it has no token for.
+//! - Except `POST /api/dev/token` ([`DEV_TOKEN_PATH`]), which needs no token and so takes
+//!   no part in CORS at all: it serves only its own origin and loopback hosts
+//!   ([`is_own_origin`], [`is_loopback_host`], checked in `routes/dev.rs`).
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,6 +32,51 @@ const ALLOW_HEADERS: &str = "Authorization, Content-Type, If-Match, X-Connection
 const EXPOSE_HEADERS: &str = "X-Plan-Seq, Retry-After, ETag";
 /// How long a browser may cache a preflight answer, in seconds.
 const PREFLIGHT_MAX_AGE: &str = "3600";
+
+/// The dev-mode token route: left alone by [`guard`] (no CORS headers, no preflight).
+pub const DEV_TOKEN_PATH: &str = "/api/dev/token";
+
+/// Whether a `Host` header value names a loopback address: `localhost`, an IPv4 address in
+/// 127.0.0.0/8 or `[::1]`, with or without a port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let (name_ok, port) = if let Some(rest) = host.strip_prefix('[') {
+        let Some((inside, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let port = match after {
+            "" => None,
+            after => match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None => return false,
+            },
+        };
+        let loopback = inside
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+        (loopback, port)
+    } else {
+        let (name, port) = match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        };
+        let loopback = name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        (loopback, port)
+    };
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    name_ok && port_ok
+}
+
+/// Whether `origin` is this server's own for a request with this `Host`: the listener
+/// speaks plain HTTP, so that is `http://` + the host, compared case-insensitively.
+pub fn is_own_origin(origin: &str, host: &str) -> bool {
+    origin
+        .strip_prefix("http://")
+        .is_some_and(|rest| !host.is_empty() && rest.eq_ignore_ascii_case(host))
+}
 
 /// What the list says about one request's `Origin`.
 #[derive(Debug, PartialEq, Eq)]
@@ -63,6 +111,11 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // The dev-token route decides about origins itself and never answers with CORS.
+    // (`match_info` holds the path as routing sees it, percent-decoded.)
+    if req.match_info().as_str() == DEV_TOKEN_PATH {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
     let allowed = req
         .app_data::<web::Data<AppState>>()
         .and_then(|s| s.settings.allowed_origins.clone());
@@ -71,7 +124,7 @@ pub async fn guard(
         Verdict::NoOrigin => return Ok(next.call(req).await?.map_into_left_body()),
         Verdict::Refused => {
             log::info!(
-                "refused a request from origin {:?} to {}",
+                "refused a request from origin {:?} to {:?}",
                 req.headers().get(header::ORIGIN),
                 req.path()
             );
@@ -136,5 +189,49 @@ mod tests {
             judge(None, Some(&evil)),
             Verdict::Allowed(HeaderValue::from_static("*"))
         );
+    }
+
+    #[test]
+    fn loopback_hosts_are_localhost_127_0_0_0_8_and_ipv6_one_with_any_port() {
+        for host in [
+            "localhost",
+            "LocalHost:8080",
+            "127.0.0.1",
+            "127.0.0.1:1",
+            "127.1.2.3:65535",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example",
+            "evil.example:8080",
+            "localhost.evil.example",
+            "localhost:",
+            "localhost:80:80",
+            "localhost:8o",
+            "127.0.0.1.evil.example",
+            "10.0.0.1:8080",
+            "[::2]:8080",
+            "[::1",
+            "[::1]x",
+            "::1",
+            "0.0.0.0",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn the_own_origin_is_http_and_exactly_the_host() {
+        assert!(is_own_origin("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(is_own_origin("http://LOCALHOST:8080", "localhost:8080"));
+        assert!(!is_own_origin("https://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(!is_own_origin("http://127.0.0.1:8081", "127.0.0.1:8080"));
+        assert!(!is_own_origin("http://localhost:8080", "127.0.0.1:8080"));
+        assert!(!is_own_origin("null", "127.0.0.1:8080"));
+        assert!(!is_own_origin("http://", ""));
     }
 }

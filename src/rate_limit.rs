@@ -1,10 +1,14 @@
-//! Token buckets: the per-connection limit on WebSocket client messages and the per-user
-//! limit on REST mutations (contract §2 `rate_limited`, §3 `retryAfterMs` and 4429).
+//! Token buckets: the per-connection limit on WebSocket client messages, the per-user
+//! limits on REST mutations and on REST reads, and the per-source-address limit on
+//! WebSocket upgrades (contract §2 `rate_limited`, §3 `retryAfterMs` and 4429).
 //!
-//! A bucket holds at most `burst` tokens and refills at `per_sec`; each message or
-//! mutation takes one. When it is empty the caller is told how long until the next token.
+//! A bucket holds at most `burst` tokens and refills at `per_sec`; each message, request or
+//! upgrade takes one. When it is empty the caller is told how long until the next token.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -58,38 +62,114 @@ impl TokenBucket {
     }
 }
 
-/// One bucket per user, for REST mutations. Buckets of quiet users are dropped when the
-/// map grows, so memory follows the number of recently active users.
-pub struct PerUserLimiter {
+/// One bucket per key (a user, a source address). Buckets of quiet keys (refilled to the
+/// brim) are swept away every minute, and at once when the map is full, so memory follows
+/// the number of recently active keys and never passes `max_keys` buckets. When even the
+/// swept map is full (that many keys active at once), a new key waits: it is refused for
+/// [`FULL_WAIT`].
+pub struct KeyedLimiter<K> {
     limit: RateLimit,
-    buckets: Mutex<HashMap<String, TokenBucket>>,
+    max_keys: usize,
+    buckets: Mutex<Buckets<K>>,
 }
 
-/// The map is swept of full buckets when it reaches this many users.
-const SWEEP_AT: usize = 10_000;
+struct Buckets<K> {
+    map: HashMap<K, TokenBucket>,
+    swept_at: Instant,
+}
 
-impl PerUserLimiter {
-    pub fn new(limit: RateLimit) -> PerUserLimiter {
-        PerUserLimiter {
+/// REST calls per user (one limiter for mutations, one for reads).
+pub type PerUserLimiter = KeyedLimiter<String>;
+/// WebSocket upgrades per source address ([`source_key`]).
+pub type PerSourceLimiter = KeyedLimiter<IpAddr>;
+
+/// The most keys a limiter holds a bucket for.
+pub const MAX_KEYS: usize = 100_000;
+/// Quiet buckets are swept away at least this often.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// A full map is swept at most this often (a sweep walks the whole map).
+const FULL_SWEEP_GAP: Duration = Duration::from_secs(1);
+/// What a new key is told to wait when the map is full of active keys.
+pub const FULL_WAIT: Duration = Duration::from_secs(1);
+
+impl<K: Eq + Hash> KeyedLimiter<K> {
+    pub fn new(limit: RateLimit) -> KeyedLimiter<K> {
+        KeyedLimiter::with_max_keys(limit, MAX_KEYS)
+    }
+
+    pub fn with_max_keys(limit: RateLimit, max_keys: usize) -> KeyedLimiter<K> {
+        KeyedLimiter {
             limit,
-            buckets: Mutex::new(HashMap::new()),
+            max_keys: max_keys.max(1),
+            buckets: Mutex::new(Buckets {
+                map: HashMap::new(),
+                swept_at: Instant::now(),
+            }),
         }
     }
 
-    /// Takes one token from the user's bucket, or answers how long until one is there.
-    pub fn take(&self, user_id: &str) -> Result<(), Duration> {
-        let now = Instant::now();
+    /// Takes one token from the key's bucket, or answers how long until one is there.
+    pub fn take<Q>(&self, key: &Q) -> Result<(), Duration>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        self.take_at(key, Instant::now())
+    }
+
+    fn take_at<Q>(&self, key: &Q, now: Instant) -> Result<(), Duration>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(bucket) = buckets.get_mut(user_id) {
+        if let Some(bucket) = buckets.map.get_mut(key) {
             return bucket.take(now);
         }
-        if buckets.len() >= SWEEP_AT {
-            buckets.retain(|_, b| !b.is_full(now));
+        let since_sweep = now.saturating_duration_since(buckets.swept_at);
+        let full = buckets.map.len() >= self.max_keys;
+        if since_sweep >= SWEEP_EVERY || (full && since_sweep >= FULL_SWEEP_GAP) {
+            buckets.map.retain(|_, b| !b.is_full(now));
+            buckets.swept_at = now;
+        }
+        if buckets.map.len() >= self.max_keys {
+            return Err(FULL_WAIT);
         }
         let mut bucket = TokenBucket::new(self.limit, now);
         let taken = bucket.take(now);
-        buckets.insert(user_id.to_string(), bucket);
+        buckets.map.insert(key.to_owned(), bucket);
         taken
+    }
+
+    /// Buckets held now.
+    pub fn len(&self) -> usize {
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The key a source address is limited under: an IPv4 address as it is, an IPv6 address
+/// by its /64 (one subscriber usually holds a whole /64, so single addresses would be
+/// free to pick), an IPv4-mapped IPv6 address as the IPv4 address. No address (not a TCP
+/// peer): the unspecified address, one shared bucket.
+pub fn source_key(peer: Option<SocketAddr>) -> IpAddr {
+    match peer.map(|p| p.ip()) {
+        None => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        Some(IpAddr::V4(v4)) => IpAddr::V4(v4),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(Ipv6Addr::from(prefix))
+            }
+        },
     }
 }
 
@@ -125,6 +205,56 @@ mod tests {
             assert_eq!(bucket.take(later), Ok(()));
         }
         assert!(bucket.take(later).is_err());
+    }
+
+    #[test]
+    fn a_full_map_sweeps_quiet_keys_and_refuses_new_ones_while_all_are_active() {
+        let limiter: PerUserLimiter = KeyedLimiter::with_max_keys(LIMIT, 2);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.take_at("ada", t0), Ok(()));
+        }
+        assert_eq!(limiter.take_at("bob", t0), Ok(()));
+        // Both still refilling: a third key waits, and takes no room.
+        assert_eq!(limiter.take_at("carol", t0), Err(FULL_WAIT));
+        assert_eq!(limiter.len(), 2);
+        // Bob's bucket is full again after 0.5 s (he went quiet), Ada's is not: the next
+        // sweep makes room for Carol and keeps Ada's state.
+        let later = t0 + Duration::from_millis(1200);
+        assert_eq!(limiter.take_at("carol", later), Ok(()));
+        assert_eq!(limiter.len(), 2);
+        assert_eq!(limiter.take_at("ada", later), Ok(()));
+        assert_eq!(limiter.take_at("ada", later), Ok(()));
+        assert!(limiter.take_at("ada", later).is_err());
+    }
+
+    #[test]
+    fn quiet_keys_are_swept_every_minute_even_when_the_map_is_not_full() {
+        let limiter: PerSourceLimiter = KeyedLimiter::with_max_keys(LIMIT, 1000);
+        let t0 = Instant::now();
+        for i in 0..10u8 {
+            let ip = IpAddr::from([10, 0, 0, i]);
+            assert_eq!(limiter.take_at(&ip, t0), Ok(()));
+        }
+        assert_eq!(limiter.len(), 10);
+        let later = t0 + SWEEP_EVERY;
+        assert_eq!(limiter.take_at(&IpAddr::from([10, 0, 1, 0]), later), Ok(()));
+        assert_eq!(limiter.len(), 1);
+    }
+
+    #[test]
+    fn ipv6_sources_are_keyed_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let key = |text: &str| source_key(text.parse::<SocketAddr>().ok());
+        assert_eq!(
+            key("[2001:db8:1:2:aaaa::1]:5000"),
+            key("[2001:db8:1:2:bbbb::9]:6000")
+        );
+        assert_ne!(key("[2001:db8:1:2::1]:5000"), key("[2001:db8:1:3::1]:5000"));
+        assert_eq!(key("[::ffff:192.0.2.7]:1"), IpAddr::from([192, 0, 2, 7]));
+        assert_eq!(
+            source_key(Some(SocketAddr::from(([192, 0, 2, 7], 80)))),
+            IpAddr::from([192, 0, 2, 7])
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::auth::{self, KnownUsers, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::db::Database;
 use crate::metrics::Metrics;
-use crate::rate_limit::PerUserLimiter;
+use crate::rate_limit::{PerSourceLimiter, PerUserLimiter};
 use crate::realtime::messages::CloseAllSessions;
 use crate::realtime::registry::Registry;
 use crate::routes;
@@ -51,8 +51,8 @@ impl Application {
             log::warn!(
                 "DEV MODE: no LIVEPLAN_JWT_SECRET or LIVEPLAN_JWT_PUBLIC_KEY_FILE configured. \
                  Tokens are signed with a random secret kept in the database, \
-                 POST /api/dev/token hands them to anyone who asks, and the server only \
-                 listens on loopback. Never run this way in production."
+                 POST /api/dev/token hands them to any program on this machine that asks, \
+                 and the server only listens on loopback. Never run this way in production."
             );
             let issuer = TokenIssuer::new(
                 &secret,
@@ -88,6 +88,8 @@ impl Application {
             dev_issuer,
             users: KnownUsers::default(),
             rest_limiter: PerUserLimiter::new(settings.rest_rate),
+            read_limiter: PerUserLimiter::new(settings.rest_read_rate),
+            ws_connect_limiter: PerSourceLimiter::new(settings.ws_connect_rate),
             metrics,
             settings: Arc::new(settings),
         });

@@ -8,7 +8,7 @@ use crate::auth::{KnownUsers, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::db::Database;
 use crate::metrics::Metrics;
-use crate::rate_limit::PerUserLimiter;
+use crate::rate_limit::{PerSourceLimiter, PerUserLimiter};
 use crate::realtime::registry::Registry;
 
 pub struct AppState {
@@ -21,6 +21,10 @@ pub struct AppState {
     pub users: KnownUsers,
     /// REST mutations per user (taken in the `AuthUser` extractor).
     pub rest_limiter: PerUserLimiter,
+    /// REST reads per user (taken in the `AuthUser` extractor).
+    pub read_limiter: PerUserLimiter,
+    /// WebSocket upgrades per source address (taken before the token is verified).
+    pub ws_connect_limiter: PerSourceLimiter,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
 }

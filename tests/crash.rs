@@ -59,6 +59,10 @@ fn start_server(database_url: &str) -> ServerProcess {
     ServerBuilder::new(database_url, SECRET)
         .env("LIVEPLAN_REST_RATE_BURST", "1000000")
         .env("LIVEPLAN_REST_RATE_PER_SEC", "1000000")
+        .env("LIVEPLAN_REST_READ_RATE_BURST", "1000000")
+        .env("LIVEPLAN_REST_READ_RATE_PER_SEC", "1000000")
+        .env("LIVEPLAN_WS_CONNECT_RATE_BURST", "1000000")
+        .env("LIVEPLAN_WS_CONNECT_RATE_PER_SEC", "1000000")
         .env("LIVEPLAN_MAX_CONNECTIONS_PER_USER", "1000")
         .start()
 }

@@ -276,6 +276,8 @@ mod end_to_end {
             database_url: Some(format!("sqlite://{}/fuzz.db", dir.path().display())),
             rest_rate_burst: Some("10000000".into()),
             rest_rate_per_sec: Some("10000000".into()),
+            rest_read_rate_burst: Some("10000000".into()),
+            rest_read_rate_per_sec: Some("10000000".into()),
             auth: AuthArgs {
                 jwt_secret: Some(SECRET.into()),
                 ..Default::default()

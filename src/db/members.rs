@@ -122,6 +122,13 @@ pub fn delete_all(conn: &mut DbConnection, plan_id: &str) -> Result<(), ApiError
     Ok(())
 }
 
+pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
+    Ok(plan_members::table
+        .filter(plan_members::plan_id.eq(plan_id))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn count_owners(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
     Ok(plan_members::table
         .filter(plan_members::plan_id.eq(plan_id))

@@ -38,6 +38,15 @@ pub fn lock_for_write(conn: &mut DbConnection, id: &str) -> Result<(), ApiError>
     Ok(())
 }
 
+/// Plans the user created that are not deleted (what `LIVEPLAN_MAX_PLANS_PER_USER` caps).
+pub fn count_owned(conn: &mut DbConnection, user_id: &str) -> Result<i64, ApiError> {
+    Ok(plans::table
+        .filter(plans::owner_id.eq(user_id))
+        .filter(plans::deleted_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
 /// Plans the user is a member of, newest first.
 pub fn list_for_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<PlanRow>, ApiError> {
     Ok(plans::table

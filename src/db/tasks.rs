@@ -55,6 +55,13 @@ pub fn assigned_to(
         .collect())
 }
 
+pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
+    Ok(tasks::table
+        .filter(tasks::plan_id.eq(plan_id))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn ids_in_order(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<String>, ApiError> {
     Ok(tasks::table
         .filter(tasks::plan_id.eq(plan_id))

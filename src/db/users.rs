@@ -73,6 +73,22 @@ pub fn ensure(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<
     Ok(name_of(conn, id)?.unwrap_or(row.name))
 }
 
+/// Takes the user row's write lock for the rest of the transaction (PostgreSQL; SQLite
+/// has one writer anyway), so that one user's plan creations run one after another and the
+/// plan count cannot be passed by concurrent requests. Creates the row when missing.
+pub fn lock(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<(), ApiError> {
+    let touch = |conn: &mut DbConnection| {
+        diesel::update(users::table.find(id))
+            .set(users::updated_at.eq(users::updated_at))
+            .execute(conn)
+    };
+    if touch(conn)? == 0 {
+        ensure(conn, id, fallback_name)?;
+        touch(conn)?;
+    }
+    Ok(())
+}
+
 pub fn name_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, ApiError> {
     Ok(users::table
         .find(id)

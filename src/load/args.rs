@@ -13,12 +13,19 @@ The server's own limits apply to the tool's users; raise them on the server for 
   LIVEPLAN_WS_RATE_BURST / LIVEPLAN_WS_RATE_PER_SEC (default 40 / 10 per connection): in
       typing mode ONE connection sends --rate messages per second; over the limit the
       server answers rate_limited errors and closes it 4429.
+  LIVEPLAN_WS_CONNECT_RATE_BURST / LIVEPLAN_WS_CONNECT_RATE_PER_SEC (default 20 / 10 per
+      source address): all --clients connect from here; over it, HTTP 429.
+  LIVEPLAN_MAX_PLANS_PER_CONNECTION (default 50): the writer / typing sender joins every
+      one of --plans on one connection. LIVEPLAN_MAX_MEMBERS_PER_PLAN (default 5000):
+      setup adds about --clients / --plans members to each plan.
 With --plans P the clients are spread round-robin over P plans (Socket.IO: rooms
 <room>-<p>); the writer / typing sender is in all of them and spreads --rate over them.
 Example (the secret exported once, for both):
   export LIVEPLAN_JWT_SECRET=$(head -c 32 /dev/urandom | base64)
   LIVEPLAN_WS_RATE_BURST=1000000 LIVEPLAN_WS_RATE_PER_SEC=1000000 \\
   LIVEPLAN_REST_RATE_BURST=1000000 LIVEPLAN_REST_RATE_PER_SEC=1000000 \\
+  LIVEPLAN_WS_CONNECT_RATE_BURST=1000000 LIVEPLAN_WS_CONNECT_RATE_PER_SEC=1000000 \\
+  LIVEPLAN_MAX_PLANS_PER_CONNECTION=100000 LIVEPLAN_MAX_MEMBERS_PER_PLAN=1000000 \\
     liveplan serve --bind 127.0.0.1:8080 & SERVER=$!
   liveplan load --url http://127.0.0.1:8080 --clients 1000 --mode events --rate 100 \\
     --duration 10s --server-pid $SERVER

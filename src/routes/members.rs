@@ -38,8 +38,9 @@ pub async fn put(
     validate::id("userId", &user_id)?;
     let access = Access::plan(user.id(), &plan_id, Role::Owner);
     let actor = user.user().clone();
+    let max_members = state.settings.caps.members_per_plan;
     let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::members::put(c, &actor, &plan_id, &user_id, body.0)
+        service::members::put(c, &actor, &plan_id, &user_id, body.0, max_members)
     })
     .await?;
     Ok(mutation_response(

@@ -20,8 +20,9 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let access = Access::any_user(user.id());
     let actor = user.user().clone();
+    let max_plans = state.settings.caps.plans_per_user;
     let outcome = service::commit(&state, None, access, move |c| {
-        service::plans::create(c, &actor, body.0)
+        service::plans::create(c, &actor, body.0, max_plans)
     })
     .await?;
     Ok(mutation_response(

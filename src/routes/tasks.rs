@@ -37,8 +37,9 @@ pub async fn create(
     validate::id("planId", &plan_id)?;
     let access = Access::plan(user.id(), &plan_id, Role::Editor);
     let actor = user.user().clone();
+    let max_tasks = state.settings.caps.tasks_per_plan;
     let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::tasks::create(c, &actor, &plan_id, body.0)
+        service::tasks::create(c, &actor, &plan_id, body.0, max_tasks)
     })
     .await?;
     Ok(mutation_response(

@@ -1,5 +1,7 @@
 //! `GET /ws`: the WebSocket upgrade. A bad token still gets an upgrade, whose first and
 //! only frame is the 4401 close (contract §3), so browser clients can read the reason.
+//! Before anything else (the token, the upgrade), each source address takes a token from
+//! its bucket (`LIVEPLAN_WS_CONNECT_RATE_*`): over it, HTTP 429 with `Retry-After`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
@@ -7,6 +9,9 @@ use actix_web_actors::ws::WebsocketContext;
 
 use super::State;
 use crate::auth::{bearer_token, TokenError};
+use crate::error::ApiError;
+use crate::limits::Limit;
+use crate::rate_limit;
 use crate::realtime::frame_guard::{FrameGuard, GuardSignals};
 use crate::realtime::metered_body::MeteredBody;
 use crate::realtime::session::{RejectedSession, WsSession};
@@ -16,6 +21,11 @@ pub async fn connect(
     req: HttpRequest,
     stream: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let source = rate_limit::source_key(req.peer_addr());
+    if let Err(wait) = state.ws_connect_limiter.take(&source) {
+        state.metrics.limit_refused(Limit::WsConnects);
+        return Err(ApiError::rate_limited(wait).into());
+    }
     let identity = match bearer_token(&req, true) {
         None => Err(TokenError::Missing),
         Some(token) => state.verifier.verify(&token),

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{EventWriter, Outcome, RoomEffect};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
+use crate::limits::{self, Limit};
 use crate::model::{now, Member, Role, Task, UserRef};
 use crate::validate;
 
@@ -38,12 +39,15 @@ fn keep_an_owner(conn: &mut DbConnection, plan_id: &str, current: &Member) -> Re
     Ok(())
 }
 
+/// Adds a member or changes a member's role. A plan has at most `max_members` members
+/// (counted under the plan's write lock).
 pub fn put(
     conn: &mut DbConnection,
     actor: &UserRef,
     plan_id: &str,
     user_id: &str,
     input: MemberInput,
+    max_members: i64,
 ) -> Result<Outcome<Member>, ApiError> {
     validate::id("userId", user_id)?;
     let name = input
@@ -54,6 +58,11 @@ pub fn put(
     db::users::ensure(conn, user_id, name.as_deref().unwrap_or(user_id))?;
     let event_type = match db::members::find(conn, plan_id, user_id)? {
         None => {
+            limits::check(
+                Limit::MembersPerPlan,
+                db::members::count(conn, plan_id)?,
+                max_members,
+            )?;
             db::members::insert(conn, plan_id, user_id, input.role)?;
             "member-added"
         }

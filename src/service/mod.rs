@@ -204,7 +204,7 @@ where
 {
     let registry = state.registry.clone();
     let metrics = state.metrics.clone();
-    state
+    let result = state
         .db
         .write_then(
             move |conn| access.check(conn),
@@ -214,7 +214,11 @@ where
                 publish(&registry, outcome, exclude)
             },
         )
-        .await
+        .await;
+    if let Err(ApiError::LimitReached { limit, .. }) = &result {
+        state.metrics.limit_refused(*limit);
+    }
+    result
 }
 
 fn publish<T>(registry: &Addr<Registry>, outcome: &Outcome<T>, exclude: Option<Exclusion>) {

@@ -7,6 +7,7 @@ use crate::db::models::PlanRow;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
+use crate::limits::{self, Limit};
 use crate::model::{now, Member, Plan, Role, Task, UserRef};
 use crate::validate;
 
@@ -37,16 +38,25 @@ pub struct PlanSnapshot {
     pub seq: i64,
 }
 
+/// Creates a plan owned by `actor`, who may own at most `max_plans` (counted under the
+/// user row's lock, so concurrent creations cannot pass the cap together).
 pub fn create(
     conn: &mut DbConnection,
     actor: &UserRef,
     input: NewPlan,
+    max_plans: i64,
 ) -> Result<Outcome<Plan>, ApiError> {
     let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
     let description = input
         .description
         .map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
         .transpose()?;
+    db::users::lock(conn, &actor.id, &actor.name)?;
+    limits::check(
+        Limit::PlansPerUser,
+        db::plans::count_owned(conn, &actor.id)?,
+        max_plans,
+    )?;
     let t = now();
     let row = PlanRow {
         id: uuid::Uuid::new_v4().to_string(),

@@ -10,6 +10,7 @@ use super::{EventWriter, Outcome, PersonalNotice};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
+use crate::limits::{self, Limit};
 use crate::model::{now, parse_time, Progress, Role, Task, TaskStatus, UserRef};
 use crate::realtime::protocol::ServerMessage;
 use crate::validate;
@@ -89,11 +90,14 @@ fn assigned_notice(task: &Task, actor: &UserRef) -> Option<PersonalNotice> {
     })
 }
 
+/// Creates a task at the end of the board. A plan holds at most `max_tasks` tasks
+/// (counted under the plan's write lock).
 pub fn create(
     conn: &mut DbConnection,
     actor: &UserRef,
     plan_id: &str,
     input: NewTask,
+    max_tasks: i64,
 ) -> Result<Outcome<Task>, ApiError> {
     let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
     let description = input
@@ -102,6 +106,11 @@ pub fn create(
         .transpose()?;
     let due_at = input.due_at.as_deref().map(parse_due).transpose()?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Editor)?;
+    limits::check(
+        Limit::TasksPerPlan,
+        db::tasks::count(conn, plan_id)?,
+        max_tasks,
+    )?;
     if let Some(assignee) = &input.assignee_id {
         check_assignee(conn, plan_id, assignee)?;
     }

@@ -193,3 +193,180 @@ async fn the_dev_token_route_does_not_exist_when_a_key_is_configured() {
     assert_eq!(a.status, 404);
     assert_eq!(a.body["error"]["code"], "not_found");
 }
+
+// ---------------------------------------------------------------------------------------
+// The dev-token route and other sites (CSRF, DNS rebinding)
+
+/// `POST /api/dev/token` with exactly these headers (`Host` included when given) and body.
+async fn dev_token_request(app: &TestApp, headers: &[(&str, &str)], body: &str) -> Answer {
+    let client = crate::common::http::client(std::time::Duration::from_secs(10));
+    let mut req = client.post(format!("{}/api/dev/token", app.base));
+    for (k, v) in headers {
+        req = req.insert_header((*k, *v));
+    }
+    Answer::read(req.send_body(body.to_string()).await.unwrap()).await
+}
+
+const DEV_BODY: &str = r#"{"userId":"ada","name":"Ada"}"#;
+
+fn assert_no_cors(a: &Answer, what: &str) {
+    assert_eq!(
+        a.headers.get("access-control-allow-origin"),
+        None,
+        "{what}: {:?}",
+        a.headers
+    );
+}
+
+#[actix_web::test]
+async fn a_cross_site_text_plain_post_cannot_mint_a_dev_token_and_gets_no_wildcard_cors() {
+    let app = spawn_app_with(|a| a.auth.jwt_secret = None).await;
+    // What a foreign page's form or `fetch(…, {mode: "no-cors"})` sends: no preflight.
+    let forged = dev_token_request(
+        &app,
+        &[
+            ("content-type", "text/plain;charset=UTF-8"),
+            ("origin", "https://evil.example"),
+        ],
+        DEV_BODY,
+    )
+    .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert_eq!(forged.body["error"]["code"], "forbidden");
+    assert!(forged.body.get("token").is_none());
+    assert_no_cors(&forged, "text/plain from another site");
+
+    // Its preflight gets no CORS approval either.
+    let preflight = app
+        .request(
+            "OPTIONS",
+            "/api/dev/token",
+            None,
+            None,
+            &[
+                ("origin", "https://evil.example"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+        )
+        .await;
+    assert_no_cors(&preflight, "preflight from another site");
+
+    // Without an Origin, a body that is not declared JSON is refused too (curl -d sends
+    // application/x-www-form-urlencoded).
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut headers = Vec::new();
+        if let Some(ct) = content_type {
+            headers.push(("content-type", ct));
+        }
+        let a = dev_token_request(&app, &headers, DEV_BODY).await;
+        assert_eq!(a.status, 400, "{content_type:?}: {}", a.body);
+        assert_eq!(a.body["error"]["code"], "bad_request");
+        let message = a.body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("Content-Type:"), "{message}");
+        assert_no_cors(&a, "no Origin");
+    }
+}
+
+#[actix_web::test]
+async fn a_foreign_origin_or_a_rebound_host_cannot_mint_a_dev_token_even_with_json() {
+    let app = spawn_app_with(|a| a.auth.jwt_secret = None).await;
+    let own_host = format!("127.0.0.1:{}", app.port);
+    let refused: Vec<(&str, Vec<(&str, String)>)> = vec![
+        (
+            "a foreign origin",
+            vec![("origin", "https://evil.example".into())],
+        ),
+        ("the opaque origin", vec![("origin", "null".into())]),
+        (
+            "another port of the same host",
+            vec![("origin", format!("http://127.0.0.1:{}", app.port + 1))],
+        ),
+        (
+            "https on the same host",
+            vec![("origin", format!("https://{own_host}"))],
+        ),
+        (
+            "localhost is another origin than 127.0.0.1",
+            vec![("origin", format!("http://localhost:{}", app.port))],
+        ),
+        // DNS rebinding: evil.example resolves to 127.0.0.1; the browser thinks it is
+        // same-origin and sends Host: evil.example.
+        (
+            "a rebinding Host",
+            vec![
+                ("host", "evil.example:8080".into()),
+                ("origin", "http://evil.example:8080".into()),
+            ],
+        ),
+        (
+            "a rebinding Host without Origin",
+            vec![("host", format!("evil.example:{}", app.port))],
+        ),
+        (
+            "a name that only starts like localhost",
+            vec![("host", format!("localhost.evil.example:{}", app.port))],
+        ),
+    ];
+    for (what, extra) in refused {
+        let mut headers = vec![("content-type", "application/json".to_string())];
+        headers.extend(extra.into_iter());
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let a = dev_token_request(&app, &headers, DEV_BODY).await;
+        assert_eq!(a.status, 403, "{what}: {}", a.body);
+        assert_eq!(a.body["error"]["code"], "forbidden", "{what}");
+        assert_no_cors(&a, what);
+    }
+}
+
+#[actix_web::test]
+async fn the_own_origin_and_scripts_without_origin_still_get_dev_tokens() {
+    let app = spawn_app_with(|a| a.auth.jwt_secret = None).await;
+    let port = app.port;
+    let accepted: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("curl-like, no Origin", vec![]),
+        (
+            "the board page on 127.0.0.1",
+            vec![("origin", format!("http://127.0.0.1:{port}"))],
+        ),
+        (
+            "the board page on localhost",
+            vec![
+                ("host", format!("localhost:{port}")),
+                ("origin", format!("http://localhost:{port}")),
+            ],
+        ),
+        (
+            "IPv6 loopback",
+            vec![
+                ("host", format!("[::1]:{port}")),
+                ("origin", format!("http://[::1]:{port}")),
+            ],
+        ),
+        ("a charset parameter", vec![]),
+    ];
+    for (what, extra) in accepted {
+        let content_type = if what == "a charset parameter" {
+            "application/json; charset=utf-8"
+        } else {
+            "application/json"
+        };
+        let mut headers = vec![("content-type", content_type.to_string())];
+        headers.extend(extra.into_iter());
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let a = dev_token_request(&app, &headers, DEV_BODY).await;
+        assert_eq!(a.status, 200, "{what}: {}", a.body);
+        assert_eq!(
+            a.body["user"],
+            json!({ "id": "ada", "name": "Ada" }),
+            "{what}"
+        );
+        assert_no_cors(&a, what);
+        let token = a.body["token"].as_str().unwrap();
+        assert_eq!(app.get("/api/plans", token).await.status, 200, "{what}");
+    }
+}

@@ -1,6 +1,7 @@
 //! No token in logs: the real binary, logging at `trace`, is handed tokens in every place a
 //! client puts them (query, `Authorization` header, a `refresh-token` frame, bad and expired
-//! ones); none of them may appear in its output.
+//! ones); none of them may appear in its output. And no forged lines: a value a client
+//! chose, carrying a newline and a fake log line, never starts a line of its own.
 
 use std::time::Duration;
 
@@ -75,4 +76,45 @@ async fn tokens_never_appear_in_the_logs_even_at_trace_level() {
             assert!(leaks.is_empty(), "a token leaked into the log: {leaks:#?}");
         }
     }
+}
+
+/// A character that would end, or visually rewrite, a log line if written raw.
+fn breaks_a_log_line(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[actix_web::test]
+async fn a_user_supplied_value_with_a_newline_cannot_forge_a_log_line() {
+    let server = ServerBuilder::sqlite_in_temp_dir("log.db", SECRET).start();
+    let base = server.base();
+    let forged = "[2030-01-01T00:00:00Z INFO  liveplan] FORGED";
+
+    // A token whose user id carries a newline and a whole fake log line.
+    let sub = format!("mallory\n{forged}");
+    let token = tokens::issuer(SECRET)
+        .mint(&sub, "Mallory", None, 3600)
+        .unwrap();
+    {
+        use futures_util::StreamExt;
+        let mut socket = WsClient::open(&base, &format!("/ws?token={token}")).await;
+        let _ = actix_web::rt::time::timeout(WAIT, socket.next()).await;
+    }
+
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let (_, lines) = server.kill_9();
+    assert!(
+        lines.iter().any(|l| l.contains("GET /ws?token=[redacted]")),
+        "the access log shows the upgrade: {lines:#?}"
+    );
+    let forged_lines: Vec<&String> = lines.iter().filter(|l| l.starts_with("[2030")).collect();
+    assert!(
+        forged_lines.is_empty(),
+        "a forged log line: {forged_lines:#?}"
+    );
+    let raw: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.chars().any(breaks_a_log_line))
+        .collect();
+    assert!(raw.is_empty(), "unescaped characters in the log: {raw:#?}");
 }

@@ -6,8 +6,10 @@
 //! HS256, the HS256-keyed-with-the-public-key confusion attack against RS256 and ES256,
 //! RS256 against ES256 and back); another RSA or EC key; a tampered payload; a missing,
 //! expired or not-yet-valid token, and the leeway; a wrong or missing `iss`/`aud` when
-//! they are configured. RS256 and ES256 key pairs are generated here, and good tokens
-//! signed with them are shown to work end to end, so each refusal is the key's doing.
+//! they are configured; an `exp` at or beyond the end of `i64`; a `sub` that is not an id
+//! (and the cleaning of `name` and `email`). RS256 and ES256 key pairs are generated here,
+//! and good tokens signed with them are shown to work end to end, so each refusal is the
+//! key's doing.
 //! (A token signed with another HS256 secret, and a missing token, are in `auth.rs`.)
 
 use std::io::Write;
@@ -514,4 +516,175 @@ async fn an_rs256_server_refuses_expired_and_misaddressed_tokens_too() {
 #[actix_web::test]
 async fn an_es256_server_refuses_expired_and_misaddressed_tokens_too() {
     assert_expiry_and_addressing_are_checked("ES256", ec_key(), sign_es256).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// exp at the far end of the range
+
+/// An HS256 token for `ada` with this `exp` (any JSON number).
+fn token_with_exp(exp: Value) -> String {
+    sign_hs(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({ "sub": "ada", "name": "Ada", "iat": now(), "exp": exp }),
+    )
+}
+
+#[actix_web::test]
+async fn an_exp_at_the_end_of_time_is_accepted_without_overflow_and_the_connection_stays_open() {
+    let app = spawn_app().await;
+    // i64::MAX and just under it overflowed `(exp + leeway) * 1000` (a panic in debug
+    // builds); 253402300800 is the first second of the year 10000.
+    for exp in [i64::MAX, i64::MAX - 3, 253_402_300_800] {
+        let token = token_with_exp(json!(exp));
+        let a = app.get("/api/plans", &token).await;
+        assert_eq!(a.status, 200, "exp {exp}: {}", a.body);
+
+        let mut ws = WsClient::connect(&app.base, &token).await;
+        ws.send(json!({ "type": "refresh-token", "token": token, "requestId": "r" }))
+            .await;
+        let refreshed = ws.next_json().await;
+        assert_eq!(
+            refreshed["type"], "token-refreshed",
+            "exp {exp}: {refreshed}"
+        );
+        // Later than RFC 3339 can write counts as the last second it can.
+        assert_eq!(
+            refreshed["expiresAt"], "9999-12-31T23:59:59.000Z",
+            "exp {exp}"
+        );
+        ws.expect_silence(300).await;
+        ws.send(json!({ "type": "ping", "requestId": "p" })).await;
+        let pong = ws.next_json().await;
+        assert_eq!(
+            pong["type"], "pong",
+            "exp {exp}: the connection died: {pong}"
+        );
+        ws.close().await;
+    }
+    // The server still serves everyone.
+    assert_accepted(&app, &app.token("bob"), "bob", "after the huge exps").await;
+}
+
+#[actix_web::test]
+async fn an_exp_that_is_not_a_whole_number_of_seconds_in_range_is_refused_as_invalid() {
+    let app = spawn_app().await;
+    // Beyond i64 (and beyond u64, which jsonwebtoken reads exp as), negative, fractional
+    // and non-finite-looking values: `invalid token`, never a panic.
+    for exp in [
+        json!(u64::MAX),
+        json!(i64::MAX as u64 + 1),
+        json!(1e20),
+        json!(1.5e300),
+        json!(-1),
+        json!("9999999999"),
+    ] {
+        let token = token_with_exp(exp.clone());
+        let reason = assert_refused(&app, &token, &format!("exp {exp}")).await;
+        assert_eq!(reason, "unauthorized", "exp {exp}");
+    }
+    assert_accepted(&app, &app.token("ada"), "ada", "after the bad exps").await;
+}
+
+// ---------------------------------------------------------------------------------------
+// sub, name and email
+
+#[actix_web::test]
+async fn a_sub_that_breaks_the_id_rule_is_refused() {
+    let app = spawn_app().await;
+    let too_long = "a".repeat(129);
+    for sub in [
+        "ada\n[2030-01-01T00:00:00Z INFO  liveplan] forged",
+        "ada\r",
+        "ada bob",
+        "ada\u{202E}",
+        "a/b",
+        "ünï",
+        "",
+        too_long.as_str(),
+    ] {
+        let token = sign_hs(Algorithm::HS256, SECRET.as_bytes(), &claims(sub));
+        assert_refused(&app, &token, &format!("sub {sub:?}")).await;
+        // Nor can such a token refresh a live connection.
+        let mut ws = app.ws("ada").await;
+        ws.send(json!({ "type": "refresh-token", "token": token, "requestId": "r" }))
+            .await;
+        let refused = ws.next_json().await;
+        assert_eq!(refused["type"], "error", "sub {sub:?}: {refused}");
+        assert_eq!(refused["code"], "unauthorized", "sub {sub:?}");
+        ws.close().await;
+    }
+    // The longest id, and every character the rule allows, pass.
+    for sub in ["a".repeat(128), "Az09-_.:@x".to_string()] {
+        let token = sign_hs(Algorithm::HS256, SECRET.as_bytes(), &claims(&sub));
+        assert_accepted(&app, &token, &sub, &format!("sub {sub:?}")).await;
+    }
+}
+
+/// The `email` stored for `user`.
+async fn stored_email(app: &TestApp, user: &str) -> Option<String> {
+    use diesel::prelude::*;
+    use liveplan::db::schema::users;
+    let user = user.to_string();
+    app.state
+        .db
+        .read(move |c| {
+            Ok(users::table
+                .find(user)
+                .select(users::email)
+                .first::<Option<String>>(c)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_huge_name_with_control_and_bidi_characters_is_cleaned_trimmed_and_cut_to_100() {
+    let app = spawn_app().await;
+    let name = format!(
+        "  \u{202E}Ada\u{0007}\u{200B} Love\u{2066}lace\u{0000}\u{FEFF}{}  \u{2028}",
+        "x".repeat(10_000)
+    );
+    let long_email = format!("{}@example.com", "a".repeat(300));
+    let token = sign_hs(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({ "sub": "ada", "name": name, "email": long_email, "exp": now() + 600 }),
+    );
+    let expected = format!("Ada Lovelace{}", "x".repeat(88));
+    assert_eq!(expected.chars().count(), 100);
+
+    let ws = WsClient::connect(&app.base, &token).await;
+    assert_eq!(ws.connected["user"]["name"], expected.as_str());
+    ws.close().await;
+    let plan = app
+        .post("/api/plans", &token, json!({ "title": "Named" }))
+        .await;
+    assert_eq!(plan.status, 201, "{}", plan.body);
+    let plan_id = plan.body["id"].as_str().unwrap();
+    let members = app
+        .get(&format!("/api/plans/{plan_id}/members"), &token)
+        .await;
+    assert_eq!(
+        members.body[0]["name"],
+        expected.as_str(),
+        "{}",
+        members.body
+    );
+    // An email over 254 bytes is dropped, not stored.
+    assert_eq!(stored_email(&app, "ada").await, None);
+
+    // A name of nothing but invisible characters falls back to the id; an email of 254
+    // bytes is kept.
+    let email = format!("{}@example.com", "b".repeat(254 - "@example.com".len()));
+    let token = sign_hs(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({ "sub": "bob", "name": " \u{202E}\u{200F}\t ", "email": email, "exp": now() + 600 }),
+    );
+    let ws = WsClient::connect(&app.base, &token).await;
+    assert_eq!(ws.connected["user"]["name"], "bob");
+    ws.close().await;
+    assert_eq!(app.get("/api/plans", &token).await.status, 200);
+    assert_eq!(stored_email(&app, "bob").await, Some(email));
 }

@@ -5,8 +5,10 @@ use liveplan::config::{AuthArgs, ServeArgs, Settings};
 use liveplan::startup::Application;
 
 /// Test defaults: 127.0.0.1:0, the HS256 `secret`, two workers, a pool of 8, 50
-/// connections per user and generous rate limits (tests drive bursts far beyond a
-/// person's pace; the limits have their own tests). No database URL.
+/// connections per user and generous rate limits, WebSocket upgrades per address included
+/// (tests drive bursts far beyond a person's pace, all from 127.0.0.1; the limits have
+/// their own tests). The caps on plans, members and tasks keep their defaults. No database
+/// URL.
 pub fn serve_args(secret: &str) -> ServeArgs {
     ServeArgs {
         bind: Some("127.0.0.1:0".into()),
@@ -17,6 +19,10 @@ pub fn serve_args(secret: &str) -> ServeArgs {
         rest_rate_per_sec: Some("100000".into()),
         ws_rate_burst: Some("100000".into()),
         ws_rate_per_sec: Some("100000".into()),
+        rest_read_rate_burst: Some("100000".into()),
+        rest_read_rate_per_sec: Some("100000".into()),
+        ws_connect_rate_burst: Some("100000".into()),
+        ws_connect_rate_per_sec: Some("100000".into()),
         auth: AuthArgs {
             jwt_secret: Some(secret.into()),
             ..Default::default()

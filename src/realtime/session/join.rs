@@ -20,6 +20,7 @@ use actix_web_actors::ws;
 use super::{CatchUp, PlanSubscription, WsSession};
 use crate::db::{self, events::StoredEvent};
 use crate::error::{ApiError, ErrorCode};
+use crate::limits::{self, Limit};
 use crate::realtime::messages::*;
 use crate::realtime::protocol::{self, ServerMessage};
 use crate::validate;
@@ -75,6 +76,16 @@ impl WsSession {
                 ErrorCode::BadRequest,
                 "planId: already joined; send leave-plan first to join again",
             );
+        }
+        // Joined and still-joining plans count alike.
+        let cap = self.state.settings.caps.plans_per_connection;
+        if let Err(e) = limits::check(
+            Limit::PlansPerConnection,
+            self.plans.len() as i64,
+            cap as i64,
+        ) {
+            self.state.metrics.limit_refused(Limit::PlansPerConnection);
+            return self.send_api_error(ctx, request_id.as_deref(), &e);
         }
         self.join_attempts += 1;
         let attempt = self.join_attempts;

@@ -281,16 +281,15 @@ impl WsSession {
     /// Closes with 4401 `token expired` once the token (and any refreshed one) is past
     /// its `exp` plus the configured leeway.
     fn schedule_expiry(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let leeway = self.state.settings.auth.leeway.as_secs() as i64;
-        let deadline_ms = (self.identity.expires_at + leeway) * 1000;
+        let leeway = self.state.settings.auth.leeway;
+        let deadline_ms = self.identity.closes_at_ms(leeway);
         let now_ms = chrono::Utc::now().timestamp_millis();
         let wait = Duration::from_millis(deadline_ms.saturating_sub(now_ms).max(0) as u64);
         // Re-check at least daily so huge lifetimes never overflow a timer.
         ctx.run_later(
             wait.min(Duration::from_secs(86_400)) + Duration::from_millis(1),
             move |act, ctx| {
-                let deadline_ms = (act.identity.expires_at + leeway) * 1000;
-                if chrono::Utc::now().timestamp_millis() >= deadline_ms {
+                if chrono::Utc::now().timestamp_millis() >= act.identity.closes_at_ms(leeway) {
                     log::info!("connection {}: token expired", act.id);
                     act.close_with(ctx, close::UNAUTHORIZED, "token expired");
                 } else {
