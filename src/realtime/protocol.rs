@@ -14,6 +14,9 @@ pub mod close {
     pub const NORMAL: u16 = 1000;
     /// Graceful shutdown. Reconnect (another instance may answer) and resume with `since`.
     pub const GOING_AWAY: u16 = 1001;
+    /// A WebSocket protocol violation (bad fragmentation, unmasked or reserved-bit frames).
+    /// Fix the client before reconnecting.
+    pub const PROTOCOL_ERROR: u16 = 1002;
     /// A text message that is not UTF-8 (RFC 6455 §7.4.1, "invalid frame payload data").
     /// Fix the client before reconnecting.
     pub const INVALID_PAYLOAD: u16 = 1007;
@@ -21,12 +24,40 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 1008;
     /// A frame over the size limit. Reconnecting with the same frame fails again.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server failed (an actor it needs is gone). Reconnect with backoff.
+    pub const INTERNAL_ERROR: u16 = 1011;
     /// Bad or expired token. Do not retry with the same token; get a new one first.
     pub const UNAUTHORIZED: u16 = 4401;
     /// Nothing heard within the timeout. Reconnect.
     pub const HEARTBEAT_TIMEOUT: u16 = 4408;
     /// Too many connections or sustained abuse. Reconnect later, with backoff.
     pub const TOO_MANY: u16 = 4429;
+
+    /// What a client should do after a close with a given code.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Reconnect {
+        /// Reconnect at once and resume with `since` (1001, 1008, 4408).
+        Resume,
+        /// Reconnect with backoff, then resume with `since` (1011, 4429).
+        Backoff,
+        /// Get a new token first (4401).
+        NewToken,
+        /// The client sent something it must not send again (1002, 1007, 1009).
+        FixClient,
+        /// The client asked for it (1000), or the code is not one of the server's.
+        No,
+    }
+
+    /// The reconnect class of a close code the server sends.
+    pub fn reconnect(code: u16) -> Reconnect {
+        match code {
+            GOING_AWAY | SLOW_CONSUMER | HEARTBEAT_TIMEOUT => Reconnect::Resume,
+            INTERNAL_ERROR | TOO_MANY => Reconnect::Backoff,
+            UNAUTHORIZED => Reconnect::NewToken,
+            PROTOCOL_ERROR | INVALID_PAYLOAD | MESSAGE_TOO_BIG => Reconnect::FixClient,
+            _ => Reconnect::No,
+        }
+    }
 }
 
 /// Whether a WebSocket protocol error is a whole text frame that is not UTF-8.
@@ -271,6 +302,26 @@ impl ServerMessage<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_close_code_the_server_sends_has_a_reconnect_class() {
+        use close::Reconnect;
+        let classes = [
+            (close::NORMAL, Reconnect::No),
+            (close::GOING_AWAY, Reconnect::Resume),
+            (close::PROTOCOL_ERROR, Reconnect::FixClient),
+            (close::INVALID_PAYLOAD, Reconnect::FixClient),
+            (close::SLOW_CONSUMER, Reconnect::Resume),
+            (close::MESSAGE_TOO_BIG, Reconnect::FixClient),
+            (close::INTERNAL_ERROR, Reconnect::Backoff),
+            (close::UNAUTHORIZED, Reconnect::NewToken),
+            (close::HEARTBEAT_TIMEOUT, Reconnect::Resume),
+            (close::TOO_MANY, Reconnect::Backoff),
+        ];
+        for (code, class) in classes {
+            assert_eq!(close::reconnect(code), class, "close code {code}");
+        }
+    }
 
     /// The error exactly as actix-web-actors makes it from a text frame's payload.
     fn text_frame_error(payload: &'static [u8]) -> actix_web_actors::ws::ProtocolError {

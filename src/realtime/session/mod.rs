@@ -454,7 +454,7 @@ impl WsSession {
             (Some(text), None) => self.fragments = Some((text, bytes.to_vec())),
             (None, Some((_, buf))) => buf.extend_from_slice(&bytes),
             _ => {
-                self.close_with(ctx, 1002, "bad fragmentation");
+                self.close_with(ctx, close::PROTOCOL_ERROR, "bad fragmentation");
                 return None;
             }
         }
@@ -509,7 +509,7 @@ impl Actor for WsSession {
                     }
                     Err(e) => {
                         log::error!("registry unreachable: {e}");
-                        act.close_with(ctx, 1011, "internal error");
+                        act.close_with(ctx, close::INTERNAL_ERROR, "internal error");
                     }
                 },
             ),
@@ -636,7 +636,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             }
             Err(e) => {
                 log::info!("connection {}: protocol error: {e}", self.id);
-                return self.close_with(ctx, 1002, "protocol error");
+                return self.close_with(ctx, close::PROTOCOL_ERROR, "protocol error");
             }
         };
         // One token per message: a fragmented message counts once, at its first frame; the
@@ -672,7 +672,9 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 if let Some((is_text, bytes)) = self.push_fragment(item, ctx) {
                     match (is_text, String::from_utf8(bytes)) {
                         (true, Ok(text)) => self.handle_text(&text, ctx),
-                        (true, Err(_)) => self.close_with(ctx, 1007, "invalid UTF-8"),
+                        (true, Err(_)) => {
+                            self.close_with(ctx, close::INVALID_PAYLOAD, "invalid UTF-8")
+                        }
                         (false, _) => self.send_error(
                             ctx,
                             None,
