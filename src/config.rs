@@ -46,6 +46,7 @@
 //! Numbers are read as text and checked here, so that a bad value stops the start with a
 //! message naming the variable, not only the flag.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -179,8 +180,8 @@ pub struct ServeArgs {
     pub due_reminder_sweep_ms: Option<String>,
 }
 
-/// Token options, shared by `serve` and `token`.
-#[derive(Debug, Clone, Args, Default)]
+/// Token options, shared by `serve` and `token`. Its `Debug` never shows the secret.
+#[derive(Clone, Args, Default)]
 pub struct AuthArgs {
     /// HS256 shared secret (at least 32 bytes).
     #[arg(long, env = "LIVEPLAN_JWT_SECRET", hide_env_values = true)]
@@ -200,6 +201,22 @@ pub struct AuthArgs {
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     #[arg(long, env = "LIVEPLAN_JWT_LEEWAY_SECS")]
     pub jwt_leeway_secs: Option<String>,
+}
+
+impl fmt::Debug for AuthArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthArgs")
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("jwt_public_key_file", &self.jwt_public_key_file)
+            .field("jwt_algorithm", &self.jwt_algorithm)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("jwt_leeway_secs", &self.jwt_leeway_secs)
+            .finish()
+    }
 }
 
 /// How tokens are verified.
@@ -703,6 +720,20 @@ mod tests {
         };
         let err = Settings::from_args(&args).err().map(|e| e.variable);
         assert_eq!(err, Some("LIVEPLAN_BIND"));
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let args = ServeArgs {
+            auth: AuthArgs {
+                jwt_secret: Some("a-very-secret-value-that-is-long-enough-123".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let printed = format!("{args:?}");
+        assert!(!printed.contains("a-very-secret-value"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
     }
 
     #[test]
