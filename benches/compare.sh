@@ -19,9 +19,9 @@
 #   PEER_PORT       port of the Socket.IO peer                       18485
 #   BUILD           0 skips `cargo build --release`                  1
 #   LIVEPLAN_BIN    the liveplan binary (serve)                      target/release/liveplan
-#   LOAD_BIN        the binary providing `load`                      $LIVEPLAN_BIN
+#   LOAD_BIN        the load tool (crates/liveplan-load)             target/release/liveplan-load
 #
-# The load tool (`liveplan load`) prints one JSON line per run with at least
+# The load tool (`liveplan-load load`) prints one JSON line per run with at least
 # deliveries_per_sec, the latency percentiles (latency_p50_ms ... latency_max_ms, or
 # latency_ms {p50,p90,p99,max}), lost and out_of_order; its stderr summary is shown only
 # when a run fails.
@@ -41,7 +41,7 @@ LIVEPLAN_PORT="${LIVEPLAN_PORT:-18484}"
 PEER_PORT="${PEER_PORT:-18485}"
 BUILD="${BUILD:-1}"
 LIVEPLAN_BIN="${LIVEPLAN_BIN:-$ROOT/target/release/liveplan}"
-LOAD_BIN="${LOAD_BIN:-$LIVEPLAN_BIN}"
+LOAD_BIN="${LOAD_BIN:-$ROOT/target/release/liveplan-load}"
 
 SCRIPT=compare.sh
 # shellcheck source=benches/lib.sh
@@ -88,7 +88,7 @@ trap 'exit 143' TERM
 
 # ---- build and install -------------------------------------------------------------
 
-build_release "$LIVEPLAN_BIN"
+build_release "$LIVEPLAN_BIN" "$LOAD_BIN"
 "$LOAD_BIN" load --help >/dev/null 2>&1 \
     || die "'$LOAD_BIN load --help' failed: the load tool is not available in this build"
 

@@ -97,11 +97,16 @@ random_secret() {
     python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; print("".join(secrets.choice(a) for _ in range(40)))'
 }
 
-# build_release BIN: `cargo build --release` unless BUILD=0; then BIN must exist.
+# build_release BIN...: `cargo build --release` (the workspace's default members: the
+# server, liveplan, and the load tool, liveplan-load) unless BUILD=0; then every BIN must
+# exist.
 build_release() {
+    local bin
     if [[ "${BUILD:-1}" != 0 ]]; then
-        say "building liveplan (cargo build --release)"
+        say "building liveplan and liveplan-load (cargo build --release)"
         (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
     fi
-    [[ -x "$1" ]] || die "$1 not found (build it, or set LIVEPLAN_BIN)"
+    for bin in "$@"; do
+        [[ -x "$bin" ]] || die "$bin not found (build it, or set LIVEPLAN_BIN / LOAD_BIN)"
+    done
 }

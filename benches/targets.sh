@@ -16,7 +16,8 @@
 #   LOAD_CPU     CPU the load tool is pinned to                           1
 #   PORT         port of the server                                       18486
 #   BUILD        0 skips `cargo build --release`                          1
-#   LIVEPLAN_BIN the liveplan binary                                      target/release/liveplan
+#   LIVEPLAN_BIN the liveplan binary (serve)                              target/release/liveplan
+#   LOAD_BIN     the load tool (crates/liveplan-load)                     target/release/liveplan-load
 #
 # Columns: deliveries/s during the drive; sent/s, mutations (events) or typing messages
 # answered or written per second; latency from commit (events: the event's timestamp) or
@@ -35,6 +36,7 @@ LOAD_CPU="${LOAD_CPU:-1}"
 PORT="${PORT:-18486}"
 BUILD="${BUILD:-1}"
 LIVEPLAN_BIN="${LIVEPLAN_BIN:-$ROOT/target/release/liveplan}"
+LOAD_BIN="${LOAD_BIN:-$ROOT/target/release/liveplan-load}"
 
 SCRIPT=targets.sh
 # shellcheck source=benches/lib.sh
@@ -82,7 +84,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-build_release "$LIVEPLAN_BIN"
+build_release "$LIVEPLAN_BIN" "$LOAD_BIN"
 
 secret="$(random_secret)"
 
@@ -114,7 +116,7 @@ run_one() {
     url="$(database_for "$db")"
     start_liveplan "$LIVEPLAN_BIN" "$SERVER_CPU" "$PORT" "$secret" "$url" "$log"
     say "$name run $run/$RUNS: $clients clients in $plans plan(s), $mode at $rate/s for $duration"
-    taskset -c "$LOAD_CPU" "$LIVEPLAN_BIN" load --url "http://127.0.0.1:$PORT" \
+    taskset -c "$LOAD_CPU" "$LOAD_BIN" load --url "http://127.0.0.1:$PORT" \
         --jwt-secret "$secret" --clients "$clients" --plans "$plans" --mode "$mode" \
         --rate "$rate" --duration "$duration" --server-pid "$server_pid" \
         >"$out" 2>"$err" </dev/null || status=$?

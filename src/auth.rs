@@ -185,7 +185,7 @@ impl TokenVerifier {
     }
 }
 
-/// Mints HS256 tokens: the dev endpoint, `liveplan token`, tests and the load tool.
+/// Mints HS256 tokens: the dev endpoint, `liveplan token` and tests.
 pub struct TokenIssuer {
     key: EncodingKey,
     issuer: Option<String>,

@@ -1,5 +1,6 @@
-//! The `liveplan` command line: `serve`, `token`, `watch`. One enum of commands, one
-//! dispatch `match`.
+//! The `liveplan` command line: `serve`, `token`. One enum of commands, one dispatch
+//! `match`. (The clients, `load` and `watch`, are the `liveplan-load` binary of
+//! `crates/liveplan-load`.)
 
 use clap::{Args, Parser, Subcommand};
 
@@ -7,7 +8,6 @@ use crate::auth::{self, TokenIssuer};
 use crate::config::{self, AuthArgs, AuthSettings, KeySource, ServeArgs, Settings};
 use crate::db::Database;
 use crate::startup::Application;
-use crate::watch::{self, WatchArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,11 +28,6 @@ pub enum Command {
     Serve(ServeArgs),
     /// Mint a token with the configured HS256 secret or the dev-mode secret.
     Token(TokenArgs),
-    /// Join a plan over WebSocket and print every frame, resuming after disconnects.
-    Watch(WatchArgs),
-    /// Drive load at a running server (N clients; REST events or typing at a rate) and
-    /// report delivery latency, loss and order as one JSON line.
-    Load(crate::load::LoadArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,8 +54,6 @@ pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Token(args) => token(args),
-        Command::Watch(args) => watch::run(args),
-        Command::Load(args) => crate::load::run(args),
     }
 }
 

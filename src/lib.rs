@@ -24,8 +24,11 @@
 //!   upgrades per source address.
 //! - [`reminders`]: the due-date reminder sweep.
 //! - [`retention`]: the background pruning of old events.
-//! - [`cli`]: the `liveplan` command line (`serve`, `token`, `watch`).
-//! - [`load`]: `liveplan load`, the load tool (N clients, events or typing at a rate).
+//! - [`cli`]: the `liveplan` command line (`serve`, `token`).
+//!
+//! The load tool and the terminal watcher are clients, not part of the server: the
+//! workspace member `crates/liveplan-load` (binary `liveplan-load`, commands `load` and
+//! `watch`), which speaks only the wire protocol.
 
 pub mod auth;
 pub mod cli;
@@ -34,7 +37,6 @@ pub mod db;
 pub mod error;
 pub mod json;
 pub mod limits;
-pub mod load;
 pub mod logging;
 pub mod metrics;
 pub mod model;
@@ -48,4 +50,3 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod validate;
-pub mod watch;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks server.js: join, POST /mutate, typing; once with socket.io-client and once with
-// raw Engine.IO v4 frames over a plain WebSocket (what `liveplan load --target socketio`
+// raw Engine.IO v4 frames over a plain WebSocket (what `liveplan-load load --target socketio`
 // speaks). Starts its own server on a free port unless --url is given.
 //
 //   node test-client.js [--url http://127.0.0.1:P]

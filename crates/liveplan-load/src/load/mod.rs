@@ -1,4 +1,4 @@
-//! `liveplan load`: a load tool to point at a running server (liveplan, or a Socket.IO peer
+//! `liveplan-load load`: a load tool to point at a running server (liveplan, or a Socket.IO peer
 //! for comparison).
 //!
 //! One run: set up (liveplan: mint tokens with the server's secret, create `--plans` plans,
@@ -36,7 +36,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use actix_web::rt::System;
+use actix_rt::System;
 use awc::ws::Message;
 use futures_util::SinkExt;
 
@@ -114,7 +114,7 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
         }
     };
     eprintln!(
-        "liveplan load: set up in {:.1} s; connecting {n} clients",
+        "liveplan-load: set up in {:.1} s; connecting {n} clients",
         started.elapsed().as_secs_f64()
     );
 
@@ -150,11 +150,11 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
     while shared.connected.load(Ordering::Acquire) + shared.connect_failed.load(Ordering::Acquire)
         < n
     {
-        actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        actix_rt::time::sleep(Duration::from_millis(1)).await;
     }
     let connect_ms = connect_start.elapsed().as_secs_f64() * 1000.0;
     let connected = shared.connected.load(Ordering::Acquire);
-    eprintln!("liveplan load: {connected} of {n} connected in {connect_ms:.0} ms; joining");
+    eprintln!("liveplan-load: {connected} of {n} connected in {connect_ms:.0} ms; joining");
 
     // The typing sender connects now, and joins after everyone else.
     let mut own_errors = Errors::default();
@@ -185,12 +185,12 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
             own_errors.add("join: not every client was answered in time");
             break;
         }
-        actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        actix_rt::time::sleep(Duration::from_millis(1)).await;
     }
     let join_ms = join_start.elapsed().as_secs_f64() * 1000.0;
     let joined = shared.joined.load(Ordering::Acquire);
     eprintln!(
-        "liveplan load: {joined} joined in {join_ms:.0} ms; driving {} at {}/s over {} \
+        "liveplan-load: {joined} joined in {join_ms:.0} ms; driving {} at {}/s over {} \
          plan(s) for {:?}",
         match args.mode {
             Mode::Events => "events",
@@ -229,7 +229,7 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
     // Drain, then collect. The sender keeps answering pings meanwhile.
     match sender.as_mut() {
         Some(socket) => {
-            let _ = actix_web::rt::time::timeout(plan.drain, async {
+            let _ = actix_rt::time::timeout(plan.drain, async {
                 while let Ok(text) = next_text(socket).await {
                     if let Incoming::Reply(r) = proto.classify(&text) {
                         let _ = socket.send(Message::Text(r.into())).await;
@@ -240,7 +240,7 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
             })
             .await;
         }
-        None => actix_web::rt::time::sleep(plan.drain).await,
+        None => actix_rt::time::sleep(plan.drain).await,
     }
     let rss_after = args.server_pid.and_then(read_rss_kb);
     shared.phase.store(PHASE_REPORT, Ordering::Release);
@@ -320,7 +320,7 @@ async fn orchestrate(plan: Plan) -> Result<Report, String> {
                 }
             }
             Err(mpsc::TryRecvError::Empty) if Instant::now() < collect_deadline => {
-                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+                actix_rt::time::sleep(Duration::from_millis(5)).await;
             }
             Err(_) => return Err("a client thread did not report".into()),
         }

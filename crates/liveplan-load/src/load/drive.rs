@@ -102,7 +102,7 @@ async fn join_one<S: WsSocket>(proto: &Proto, socket: &mut S, plan: usize) -> Re
             }
         }
     };
-    actix_web::rt::time::timeout(Duration::from_secs(30), wait)
+    actix_rt::time::timeout(Duration::from_secs(30), wait)
         .await
         .map_err(|_| "join: no answer within 30 s".to_string())?
 }
@@ -150,7 +150,7 @@ pub(super) async fn drive_typing<S: WsSocket>(
         let at = start + Duration::from_secs_f64(n as f64 / rate);
         // Read while waiting for the next send time.
         loop {
-            let sleep = actix_web::rt::time::sleep_until(at.into());
+            let sleep = actix_rt::time::sleep_until(at.into());
             let next = socket.next();
             futures_util::pin_mut!(sleep);
             let frame = match futures_util::future::select(next, sleep).await {
@@ -228,7 +228,7 @@ pub(super) async fn drive_events(
                 }
                 next.set(k + 1);
                 let at = start + Duration::from_secs_f64(k as f64 / rate);
-                actix_web::rt::time::sleep_until(at.into()).await;
+                actix_rt::time::sleep_until(at.into()).await;
                 let (p, _) = round_robin(k, plans);
                 let result = match driver {
                     Driver::LiveplanEvents {

@@ -9,7 +9,7 @@ use std::sync::{mpsc, Arc};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use actix_web::rt::System;
+use actix_rt::System;
 use awc::ws::{Frame, Message};
 use futures_util::{SinkExt, StreamExt};
 
@@ -157,7 +157,7 @@ fn ws_url(cfg: &WorkerConfig, token: &str) -> Result<String, String> {
 
 async fn wait_phase(shared: &Shared, phase: u8) {
     while shared.phase.load(Ordering::Acquire) < phase {
-        actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        actix_rt::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -193,9 +193,7 @@ pub(super) fn worker(
                     match connect_client(client, &cfg, &proto, &token).await {
                         Ok(socket) => {
                             shared.connected.fetch_add(1, Ordering::AcqRel);
-                            actix_web::rt::spawn(client_task(
-                                socket, local, proto, gate, state, shared,
-                            ));
+                            actix_rt::spawn(client_task(socket, local, proto, gate, state, shared));
                         }
                         Err(e) => {
                             state.borrow_mut().errors.add(format!("connect: {e}"));
@@ -238,8 +236,7 @@ async fn connect_client(
 ) -> Result<impl WsSocket, String> {
     let url = ws_url(cfg, token)?;
     let mut socket = open_ws(client, url).await?;
-    match actix_web::rt::time::timeout(Duration::from_secs(30), proto.handshake(&mut socket)).await
-    {
+    match actix_rt::time::timeout(Duration::from_secs(30), proto.handshake(&mut socket)).await {
         Ok(Ok(())) => Ok(socket),
         Ok(Err(e)) => Err(e),
         Err(_) => Err("no greeting within 30 s".into()),

@@ -3,9 +3,9 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use actix_web::web::Bytes;
 use awc::error::WsProtocolError;
 use awc::ws::{Frame, Message};
+use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 
 /// A WebSocket client connection (awc's framed socket), named by what it does.
@@ -69,7 +69,7 @@ pub(super) fn http_client(local: Option<IpAddr>) -> awc::Client {
 /// Opens a WebSocket (owned arguments: the socket borrows nothing).
 pub(super) async fn open_ws(client: awc::Client, url: String) -> Result<impl WsSocket, String> {
     let connect = client.ws(url).max_frame_size(64 << 20).connect();
-    match actix_web::rt::time::timeout(Duration::from_secs(30), connect).await {
+    match actix_rt::time::timeout(Duration::from_secs(30), connect).await {
         Err(_) => Err("WebSocket handshake timed out (30 s)".into()),
         Ok(Err(e)) => Err(format!("WebSocket handshake: {e}")),
         Ok(Ok((_, socket))) => Ok(socket),

@@ -1,4 +1,4 @@
-//! `liveplan watch`: a terminal client. Joins a plan and prints every frame as one JSON
+//! `liveplan-load watch`: a terminal client. Joins a plan and prints every frame as one JSON
 //! line; after a disconnect it reconnects and resumes with `since` = the last seq seen,
 //! the way any client should.
 
@@ -7,7 +7,9 @@ use std::time::Duration;
 use awc::ws::{Frame, Message};
 use clap::Args;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::wire::ClientMessage;
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -32,15 +34,15 @@ enum Stop {
 }
 
 pub fn run(args: WatchArgs) -> Result<(), String> {
-    actix_web::rt::System::new().block_on(async move {
+    actix_rt::System::new().block_on(async move {
         let mut since = args.since;
         let mut backoff = Duration::from_millis(250);
         loop {
             match watch_once(&args, &mut since).await {
                 Stop::Fatal(reason) => return Err(reason),
                 Stop::Retry(reason) => {
-                    eprintln!("liveplan watch: {reason}; reconnecting in {backoff:?}");
-                    actix_web::rt::time::sleep(backoff).await;
+                    eprintln!("liveplan-load watch: {reason}; reconnecting in {backoff:?}");
+                    actix_rt::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
             }
@@ -65,11 +67,11 @@ async fn watch_once(args: &WatchArgs, since: &mut Option<i64>) -> Stop {
         Ok(ok) => ok,
         Err(e) => return Stop::Retry(format!("cannot connect: {e}")),
     };
-    let mut join = json!({ "type": "join-plan", "planId": args.plan });
-    if let Some(s) = since {
-        join["since"] = json!(s);
-    }
-    if let Err(e) = socket.send(Message::Text(join.to_string().into())).await {
+    let join = ClientMessage::JoinPlan {
+        plan_id: &args.plan,
+        since: *since,
+    };
+    if let Err(e) = socket.send(Message::Text(join.to_text().into())).await {
         return Stop::Retry(format!("send failed: {e}"));
     }
     while let Some(frame) = socket.next().await {

@@ -253,7 +253,7 @@ impl Report {
     pub fn summary(&self) -> String {
         let mut s = String::new();
         s.push_str(&format!(
-            "liveplan load: {} {} against {}\n",
+            "liveplan-load: {} {} against {}\n",
             self.target, self.mode, self.url
         ));
         s.push_str(&format!(

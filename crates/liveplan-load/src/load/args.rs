@@ -27,11 +27,11 @@ Example (the secret exported once, for both):
   LIVEPLAN_WS_CONNECT_RATE_BURST=1000000 LIVEPLAN_WS_CONNECT_RATE_PER_SEC=1000000 \\
   LIVEPLAN_MAX_PLANS_PER_CONNECTION=100000 LIVEPLAN_MAX_MEMBERS_PER_PLAN=1000000 \\
     liveplan serve --bind 127.0.0.1:8080 & SERVER=$!
-  liveplan load --url http://127.0.0.1:8080 --clients 1000 --mode events --rate 100 \\
+  liveplan-load load --url http://127.0.0.1:8080 --clients 1000 --mode events --rate 100 \\
     --duration 10s --server-pid $SERVER
-  liveplan load --url http://127.0.0.1:8080 --clients 1000 --mode typing --rate 1000 \\
+  liveplan-load load --url http://127.0.0.1:8080 --clients 1000 --mode typing --rate 1000 \\
     --duration 10s --server-pid $SERVER
-  liveplan load --url http://127.0.0.1:8080 --clients 10000 --plans 100 --mode typing \\
+  liveplan-load load --url http://127.0.0.1:8080 --clients 10000 --plans 100 --mode typing \\
     --rate 100 --duration 5s --server-pid $SERVER
 Output: one JSON line on stdout (plans, connect_ms, join_ms, sent, deliveries,
 deliveries_per_sec, latency_p50/p90/p99/max_ms, lost, out_of_order, errors,
@@ -122,11 +122,10 @@ pub(super) struct Plan {
 
 impl Plan {
     pub(super) fn from_args(args: LoadArgs) -> Result<Plan, String> {
-        let duration = crate::config::parse_duration(&args.duration)
+        let duration = parse_duration(&args.duration)
             .filter(|d| !d.is_zero())
             .ok_or("--duration: expected e.g. 10s, 2m")?;
-        let drain =
-            crate::config::parse_duration(&args.drain).ok_or("--drain: expected e.g. 2s")?;
+        let drain = parse_duration(&args.drain).ok_or("--drain: expected e.g. 2s")?;
         if args.clients == 0 {
             return Err("--clients: at least 1".into());
         }
@@ -181,6 +180,24 @@ impl Plan {
     }
 }
 
+/// `90` or `90s`, `15m`, `1h`, `7d` (the server's duration syntax).
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = digits.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
 fn is_loopback_url(url: &str) -> bool {
     let Ok(uri) = url.parse::<awc::http::Uri>() else {
         return false;
@@ -198,6 +215,15 @@ fn is_loopback_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(parse_duration("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1y"), None);
+        assert_eq!(parse_duration("s"), None);
+    }
 
     #[test]
     fn loopback_urls() {

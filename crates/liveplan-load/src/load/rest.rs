@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 
 /// One answer of a REST call.
 pub(crate) struct RestAnswer {
@@ -72,7 +72,7 @@ pub(crate) async fn rest_retrying(
         }
         waited.set(waited.get() + 1);
         let secs = answer.retry_after.unwrap_or(1).clamp(1, 60);
-        actix_web::rt::time::sleep(Duration::from_secs(secs)).await;
+        actix_rt::time::sleep(Duration::from_secs(secs)).await;
     }
     Err(format!("{method} {url}: still 429 after 100 tries"))
 }

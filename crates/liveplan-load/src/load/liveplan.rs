@@ -5,14 +5,14 @@ use std::cell::Cell;
 
 use awc::http::Method;
 use futures_util::StreamExt;
-use serde::Deserialize;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
 use super::args::{Mode, Plan};
 use super::proto::Incoming;
 use super::rest::{body_text, rest_retrying};
 use super::socket::{next_text, WsSocket};
-use crate::auth::TokenIssuer;
+use crate::wire::{Claims, ClientMessage, Created, ErrorFrame, ServerFrame};
 
 /// Members added at once during setup.
 const SETUP_CONCURRENCY: usize = 16;
@@ -33,22 +33,32 @@ pub(crate) struct Setup {
     pub typer_token: String,
 }
 
-#[derive(Deserialize)]
-struct WithId {
-    id: String,
+/// Mints the run's tokens with the server's HS256 secret: `sub` and `name` the user id,
+/// valid for `ttl_secs` from now.
+struct Minter {
+    key: EncodingKey,
+    ttl_secs: i64,
 }
 
-/// The fields of a server frame the tool reads; everything else is skipped unparsed.
-#[derive(Deserialize)]
-struct ServerFrame<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: &'a str,
-    #[serde(default)]
-    seq: Option<u64>,
-    #[serde(default, borrow)]
-    timestamp: Option<&'a str>,
-    #[serde(default, rename = "taskId", borrow)]
-    task_id: Option<&'a str>,
+impl Minter {
+    fn new(secret: &[u8], ttl_secs: i64) -> Minter {
+        Minter {
+            key: EncodingKey::from_secret(secret),
+            ttl_secs,
+        }
+    }
+
+    fn mint(&self, user: &str) -> Result<String, String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user,
+            name: user,
+            exp: now + self.ttl_secs,
+            iat: now,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)
+            .map_err(|e| format!("minting a token: {e}"))
+    }
 }
 
 /// `http://host:port` → `ws://host:port/ws?token=…`.
@@ -62,9 +72,15 @@ pub(crate) fn ws_url(base: &str, token: &str) -> Result<String, String> {
 }
 
 pub(crate) fn join_message(plan_id: &str) -> String {
-    json!({ "type": "join-plan", "planId": plan_id }).to_string()
+    ClientMessage::JoinPlan {
+        plan_id,
+        since: None,
+    }
+    .to_text()
 }
 
+/// A `typing` message cut around its `taskId` value (see [`super::Proto::typing_parts`]);
+/// the tests check it against [`ClientMessage::Typing`].
 pub(crate) fn typing_parts(plan_id: &str) -> (String, &'static str) {
     let plan = serde_json::Value::from(plan_id);
     (
@@ -109,13 +125,6 @@ pub(crate) fn classify(text: &[u8]) -> Incoming {
 /// `error <code>: <message>` of an error frame (without `retryAfterMs`, so that errors
 /// group by kind).
 fn error_text(text: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct ErrorFrame {
-        #[serde(default)]
-        code: String,
-        #[serde(default)]
-        message: String,
-    }
     match serde_json::from_slice::<ErrorFrame>(text) {
         Ok(e) => format!("error {}: {}", e.code, e.message),
         Err(_) => body_text(text),
@@ -133,12 +142,8 @@ pub(crate) async fn setup(
     ttl_secs: i64,
 ) -> Result<Setup, String> {
     let (clients, plans, mode) = (run.args.clients, run.args.plans.max(1), run.args.mode);
-    let issuer = TokenIssuer::new(secret, None, None);
-    let mint = |user: &str| {
-        issuer
-            .mint(user, user, None, ttl_secs)
-            .map_err(|e| format!("minting a token: {e}"))
-    };
+    let minter = Minter::new(secret, ttl_secs);
+    let mint = |user: &str| minter.mint(user);
     let owner = mint("load-owner")?;
     let waited = Cell::new(0u64);
 
@@ -163,8 +168,8 @@ pub(crate) async fn setup(
     members.extend((0..plans).map(|p| (p, extra.0.to_string(), extra.1)));
     let total = members.len();
     match plan_ids.as_slice() {
-        [plan_id] => eprintln!("liveplan load: plan {plan_id}; adding {total} members"),
-        _ => eprintln!("liveplan load: {plans} plans; adding {total} members"),
+        [plan_id] => eprintln!("liveplan-load: plan {plan_id}; adding {total} members"),
+        _ => eprintln!("liveplan-load: {plans} plans; adding {total} members"),
     }
     let done = Cell::new(0usize);
     let results: Vec<Result<(), String>> = futures_util::stream::iter(members)
@@ -186,7 +191,7 @@ pub(crate) async fn setup(
                 }
                 done.set(done.get() + 1);
                 if done.get() % 5000 == 0 {
-                    eprintln!("liveplan load: {} of {total} members", done.get());
+                    eprintln!("liveplan-load: {} of {total} members", done.get());
                 }
                 Ok(())
             }
@@ -197,7 +202,7 @@ pub(crate) async fn setup(
     results.into_iter().collect::<Result<Vec<()>, String>>()?;
     if waited.get() > 0 {
         eprintln!(
-            "liveplan load: setup waited out {} 429 answers: raise LIVEPLAN_REST_RATE_BURST \
+            "liveplan-load: setup waited out {} 429 answers: raise LIVEPLAN_REST_RATE_BURST \
              / LIVEPLAN_REST_RATE_PER_SEC on the server",
             waited.get()
         );
@@ -237,7 +242,7 @@ pub(crate) async fn setup(
                             body_text(&answer.body)
                         ));
                     }
-                    let task = serde_json::from_slice::<WithId>(&answer.body)
+                    let task = serde_json::from_slice::<Created>(&answer.body)
                         .map_err(|e| format!("POST …/tasks: {e}"))?;
                     tasks.push(task.id);
                 }
@@ -278,7 +283,7 @@ async fn create_plan(
             body_text(&answer.body)
         ));
     }
-    serde_json::from_slice::<WithId>(&answer.body)
+    serde_json::from_slice::<Created>(&answer.body)
         .map(|p| p.id)
         .map_err(|e| format!("POST /api/plans: {e}"))
 }
@@ -343,5 +348,40 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&message).unwrap_or_default();
         assert_eq!(v["taskId"], "t-1-2");
         assert_eq!(v["planId"], "p-1");
+    }
+
+    #[test]
+    fn the_cut_typing_message_is_the_protocols_typing() {
+        let (prefix, suffix) = typing_parts("p-1");
+        let typing = ClientMessage::Typing {
+            plan_id: "p-1",
+            task_id: "t-1-2",
+            is_typing: true,
+        };
+        assert_eq!(format!("{prefix}t-1-2{suffix}"), typing.to_text());
+        assert_eq!(
+            join_message("p-1"),
+            r#"{"type":"join-plan","planId":"p-1"}"#
+        );
+    }
+
+    #[test]
+    fn minted_tokens_carry_the_user_and_verify_with_the_secret() {
+        use jsonwebtoken::{DecodingKey, Validation};
+        let token = Minter::new(b"a secret of the server", 60).mint("u7");
+        let token = token.unwrap_or_default();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let claims = jsonwebtoken::decode::<serde_json::Value>(
+            &token,
+            &DecodingKey::from_secret(b"a secret of the server"),
+            &validation,
+        )
+        .map(|data| data.claims)
+        .unwrap_or_default();
+        assert_eq!(claims["sub"], "u7");
+        assert_eq!(claims["name"], "u7");
+        let (iat, exp) = (claims["iat"].as_i64(), claims["exp"].as_i64());
+        assert_eq!(exp.zip(iat).map(|(e, i)| e - i), Some(60));
     }
 }
