@@ -112,16 +112,26 @@ impl Drop for HeldFrames {
     }
 }
 
+/// One connection. Every field is changed only by the session's own handlers; rooms and the
+/// registry reach it by messages, and share only `outbound`'s counters.
 pub struct WsSession {
+    /// The id sent in `connected` and accepted in `X-Connection-Id`; set at creation.
     id: ConnectionId,
+    /// Who is connected, and until when (`refresh-token` moves `expires_at`).
     identity: Identity,
+    /// Settings, database, registry, metrics: the process's shared state.
     state: web::Data<AppState>,
+    /// When the client last sent any frame (heartbeat timeout, 4408).
     last_heard: Instant,
+    /// Each plan this connection joined or is joining, and how far it got.
     plans: HashMap<Arc<str>, PlanSubscription>,
+    /// The connection's own presence (`presence` messages), told to every room it is in.
     presence: PresenceStatus,
     /// A fragmented message being reassembled: (is text, bytes so far).
     fragments: Option<(bool, Vec<u8>)>,
+    /// The registry accepted the connection (under the per-user cap): unregister at stop.
     registered: bool,
+    /// Counts `join-plan`s; a join's number tells its late answer from a newer join's.
     join_attempts: u64,
     /// Client messages allowed (burst and sustained rate).
     rate: TokenBucket,
