@@ -4,7 +4,8 @@
 //!
 //! Every way a session ends (close frame, heartbeat timeout, protocol error, expiry,
 //! eviction by the cap) goes through `stopped`, which leaves every room and unregisters.
-//! Joining a plan (room, snapshot, replay) is in [`join`].
+//! Joining a plan (room, snapshot, catch-up) is in [`join`]; the per-plan state in
+//! [`subscription`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +19,6 @@ use super::frame_guard::GuardSignals;
 use super::messages::*;
 use super::outbound::{wire_len, Outbound, Peer};
 use super::protocol::{self, close, ClientMessage, Request, ServerMessage};
-use super::room::RoomActor;
 use crate::auth::Identity;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{format_time, PresenceStatus};
@@ -27,90 +27,9 @@ use crate::state::AppState;
 use crate::validate;
 
 mod join;
+mod subscription;
 
-/// A connection's state in one plan.
-enum PlanSubscription {
-    /// Waiting for the membership check, the room and the database snapshot.
-    Joining {
-        attempt: u64,
-        catch_up: CatchUp,
-        /// The presence the room was told at the join.
-        joined_with: PresenceStatus,
-    },
-    /// `joined` written; writing stored events from the log, page by page (see [`join`]).
-    CatchingUp {
-        attempt: u64,
-        /// The join's, echoed by a `resync-required` or an `error` during the catch-up.
-        request_id: Option<String>,
-        room: Addr<RoomActor>,
-        /// The last seq written to the socket.
-        written: i64,
-        catch_up: CatchUp,
-    },
-    /// Joined: frames are written as they come, events only past `last_seq`.
-    Live {
-        room: Addr<RoomActor>,
-        last_seq: i64,
-    },
-}
-
-impl PlanSubscription {
-    /// The room, once `joined` was written (catching up or live).
-    fn room(&self) -> Option<&Addr<RoomActor>> {
-        match self {
-            PlanSubscription::Joining { .. } => None,
-            PlanSubscription::CatchingUp { room, .. } | PlanSubscription::Live { room, .. } => {
-                Some(room)
-            }
-        }
-    }
-}
-
-/// What the room delivered while the connection was joining or catching up.
-struct CatchUp {
-    /// The newest event seq offered by the room (or the snapshot): the catch-up reads the
-    /// log through it. The events themselves are not kept.
-    newest_offered: i64,
-    /// Room notices (presence, typing), written once live.
-    notices: HeldFrames,
-}
-
-impl CatchUp {
-    fn new(outbound: Arc<Outbound>) -> CatchUp {
-        CatchUp {
-            newest_offered: 0,
-            notices: HeldFrames {
-                frames: Vec::new(),
-                outbound,
-            },
-        }
-    }
-
-    fn offered(&mut self, seq: i64) {
-        self.newest_offered = self.newest_offered.max(seq);
-    }
-}
-
-/// Frames kept by the session that are still counted in its queue: counted out when they
-/// are dropped, or by the body stream once written.
-struct HeldFrames {
-    frames: Vec<Frame>,
-    outbound: Arc<Outbound>,
-}
-
-impl HeldFrames {
-    /// The frames, to write (they stay counted until they reach the socket).
-    fn take(&mut self) -> Vec<Frame> {
-        std::mem::take(&mut self.frames)
-    }
-}
-
-impl Drop for HeldFrames {
-    fn drop(&mut self) {
-        let bytes = self.frames.iter().map(|f| wire_len(f.len())).sum();
-        self.outbound.pop_bytes(bytes);
-    }
-}
+use subscription::{CatchUp, PlanSubscription};
 
 /// One connection. Every field is changed only by the session's own handlers; rooms and the
 /// registry reach it by messages, and share only `outbound`'s counters.
