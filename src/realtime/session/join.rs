@@ -306,7 +306,10 @@ impl WsSession {
                 let mut last = read_after;
                 for event in events {
                     last = event.seq;
-                    self.write_own(ctx, event.payload);
+                    // This connection's own change (`X-Connection-Id`) is not for it.
+                    if !self.excluded_while_catching_up(&plan_id, event.seq) {
+                        self.write_own(ctx, event.payload);
+                    }
                 }
                 last
             }
@@ -339,6 +342,15 @@ impl WsSession {
             catch_up.offered(written);
         }
         self.continue_catch_up(plan_id, attempt, ctx);
+    }
+
+    /// Whether the room left out event `seq` for this connection (its originator) while it
+    /// was joining or catching up; forgets it once asked.
+    fn excluded_while_catching_up(&mut self, plan_id: &str, seq: i64) -> bool {
+        match self.plans.get_mut(plan_id) {
+            Some(PlanSubscription::CatchingUp { catch_up, .. }) => catch_up.excluded.remove(&seq),
+            _ => false,
+        }
     }
 
     /// Everything offered was written: write the room notices kept meanwhile, go live.

@@ -477,6 +477,7 @@ impl Handler<Deliver> for WsSession {
                 .is_some_and(|ex| ex.matches(&self.id, &self.identity.user.id));
             if skip {
                 self.outbound.pop_bytes(entry.wire_len());
+                self.note_excluded(entry);
             } else {
                 self.write_delivered(entry, ctx);
             }
@@ -485,6 +486,26 @@ impl Handler<Deliver> for WsSession {
 }
 
 impl WsSession {
+    /// An event left out for this connection (it made the change): a connection that is
+    /// joining or catching up reads events from the log, so it must remember to skip it.
+    fn note_excluded(&mut self, entry: &Outgoing) {
+        let Route::Room {
+            plan_id,
+            seq: Some(seq),
+        } = &entry.route
+        else {
+            return;
+        };
+        if let Some(
+            PlanSubscription::Joining { catch_up, .. }
+            | PlanSubscription::CatchingUp { catch_up, .. },
+        ) = self.plans.get_mut(plan_id)
+        {
+            catch_up.offered(*seq);
+            catch_up.excluded.insert(*seq);
+        }
+    }
+
     /// Writes one delivered frame, or keeps it while its plan's join is in flight, or
     /// drops it (a room this connection left, an event it already wrote, an event it will
     /// read from the log while catching up).

@@ -1,6 +1,7 @@
 //! A connection's state in each plan it joined: joining, catching up from the event log,
 //! or live; and the room notices it keeps meanwhile, still counted in its queue.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -55,12 +56,16 @@ pub(super) struct CatchUp {
     pub(super) newest_offered: i64,
     /// Room notices (presence, typing), written once live.
     pub(super) notices: HeldFrames,
+    /// Events the room left out for this connection (it made the change, with
+    /// `X-Connection-Id`): skipped when the catch-up reads them from the log.
+    pub(super) excluded: BTreeSet<i64>,
 }
 
 impl CatchUp {
     pub(super) fn new(outbound: Arc<Outbound>) -> CatchUp {
         CatchUp {
             newest_offered: 0,
+            excluded: BTreeSet::new(),
             notices: HeldFrames {
                 frames: Vec::new(),
                 outbound,
