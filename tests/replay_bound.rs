@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 
 use common::database::TestDatabase;
 use common::http;
-use common::process::{ServerBuilder, ServerProcess};
+use common::process::{self, ServerBuilder, ServerProcess};
 use common::stalled::StalledClient;
 use common::tokens;
 use common::ws::{next_frame, Received};
@@ -57,13 +57,7 @@ fn token(user: &str) -> String {
 }
 
 fn rss_kib(server: &ServerProcess) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .expect("VmRSS in /proc/PID/status")
+    process::rss_kib(server.pid())
 }
 
 async fn call(server: &ServerProcess, method: &str, path: &str, user: &str, body: Value) -> Value {
@@ -87,6 +81,14 @@ async fn call(server: &ServerProcess, method: &str, path: &str, user: &str, body
     } else {
         serde_json::from_slice(&bytes).unwrap()
     }
+}
+
+/// `POST path` as ada; the id of what it created.
+async fn create(server: &ServerProcess, path: &str, body: Value) -> String {
+    call(server, "POST", path, "ada", body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// A 10,000-character description of four-byte characters (40 KB), one of two.
@@ -145,17 +147,7 @@ async fn read_all(server: &ServerProcess, user: &str, plan: &str, since: i64, th
 
 /// A plan of ada's with one task, that bob and sam (viewers) may read: (plan, task).
 async fn plan_with_task(server: &ServerProcess) -> (String, String) {
-    let plan = call(
-        server,
-        "POST",
-        "/api/plans",
-        "ada",
-        json!({ "title": "Big" }),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let plan = create(server, "/api/plans", json!({ "title": "Big" })).await;
     for user in ["bob", "sam"] {
         call(
             server,
@@ -166,17 +158,12 @@ async fn plan_with_task(server: &ServerProcess) -> (String, String) {
         )
         .await;
     }
-    let task = call(
+    let task = create(
         server,
-        "POST",
         &format!("/api/plans/{plan}/tasks"),
-        "ada",
         json!({ "title": "Spec" }),
     )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    .await;
     (plan, task)
 }
 

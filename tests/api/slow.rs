@@ -7,21 +7,9 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use serde_json::json;
 
+use crate::common::process::rss_kib;
 use crate::common::stalled::StalledClient;
 use crate::helpers::*;
-
-/// This process's resident memory, in KiB (the server runs in it).
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// How many events the flood makes (one per edit). `LIVEPLAN_SLOW_EVENTS` changes it.
 fn flood_events() -> i64 {
@@ -64,7 +52,7 @@ async fn a_client_that_stops_reading_is_closed_1008_and_resumes_without_loss() {
     // From here on `slow` is not read: its TCP window fills, then its queue.
 
     let target = flood_events();
-    let rss_before = rss_kib();
+    let rss_before = rss_kib(std::process::id());
     let started = Instant::now();
     let writers = 8;
     let mut largest_queue = 0;
@@ -119,7 +107,7 @@ async fn a_client_that_stops_reading_is_closed_1008_and_resumes_without_loss() {
     futures_util::future::join(write, read).await;
     let elapsed = started.elapsed();
     let total = (per_writer as i64) * writers;
-    let rss_after = rss_kib();
+    let rss_after = rss_kib(std::process::id());
 
     // Bob, who reads, got every event, in order, each once.
     let expected: Vec<i64> = ((joined_at + 1)..=(base + total)).collect();

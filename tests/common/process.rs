@@ -183,3 +183,14 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// The resident memory of process `pid`, in KiB (`VmRSS` in `/proc/PID/status`).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("/proc/PID/status")
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
