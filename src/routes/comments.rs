@@ -1,46 +1,30 @@
 //! `/api/tasks/{taskId}/comments`.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::Json;
 
-use super::{exclusion, mutation_response, State};
-use crate::auth::AuthUser;
+use super::extract::{Change, Reader, TaskId};
+use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::model::Role;
-use crate::service::{self, comments::NewComment, Access};
+use crate::model::{Comment, Role};
+use crate::service::comments::{self, NewComment};
 
 pub async fn add(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<String>,
+    change: Change,
+    task: TaskId,
     body: JsonBody<NewComment>,
-) -> Result<HttpResponse, ApiError> {
-    let task_id = path.into_inner();
-    let access = Access::task(user.id(), &task_id, Role::Editor);
-    let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::comments::add(c, &actor, &task_id, body.0)
-    })
-    .await?;
-    Ok(mutation_response(
-        StatusCode::CREATED,
-        &outcome,
-        Some(&outcome.value),
-    ))
+) -> MutationResult<Comment> {
+    change
+        .on_task(task, Role::Editor, move |c, actor, task| {
+            comments::add(c, actor, task, body.0)
+        })
+        .await
+        .map(Mutated::created)
 }
 
-pub async fn list(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let task_id = path.into_inner();
-    let uid = user.id().to_string();
-    let comments = state
-        .db
-        .read(move |c| service::comments::list(c, &uid, &task_id))
-        .await?;
-    Ok(HttpResponse::Ok().json(comments))
+pub async fn list(reader: Reader, task: TaskId) -> Result<Json<Vec<Comment>>, ApiError> {
+    reader
+        .read(move |c, uid| comments::list(c, uid, &task))
+        .await
+        .map(Json)
 }

@@ -4,12 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::State;
-use crate::auth::AuthUser;
+use super::extract::{PlanId, Reader};
 use crate::db;
 use crate::error::ApiError;
 use crate::model::Role;
-use crate::validate;
 
 /// Default and largest page.
 const DEFAULT_LIMIT: i64 = 100;
@@ -48,13 +46,10 @@ fn number(
 }
 
 pub async fn list(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
+    reader: Reader,
+    plan: PlanId,
     query: web::Query<EventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
     let since = number("since", query.since.as_deref(), 0, 0..=i64::MAX)?;
     let limit = number(
         "limit",
@@ -62,11 +57,10 @@ pub async fn list(
         DEFAULT_LIMIT,
         1..=MAX_LIMIT,
     )?;
-    let uid = user.id().to_string();
-    let (seq, events) = state
-        .db
-        .snapshot(move |c| {
-            db::members::require_role(c, &plan_id, &uid, Role::Viewer)?;
+    let plan_id = plan.into_string();
+    let (seq, events) = reader
+        .snapshot(move |c, uid| {
+            db::members::require_role(c, &plan_id, uid, Role::Viewer)?;
             let seq = db::plans::current_seq(c, &plan_id)?.ok_or_else(ApiError::plan_not_found)?;
             if !db::events::can_resume(c, &plan_id, since, seq)? {
                 return Err(ApiError::Gone(format!(

@@ -1,73 +1,42 @@
 //! `/api/plans/{planId}/members`.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::Json;
 
-use super::{exclusion, mutation_response, State};
-use crate::auth::AuthUser;
+use super::extract::{Change, PlanId, Reader, UserId};
+use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::model::Role;
-use crate::service::{self, members::MemberInput, Access};
-use crate::validate;
+use crate::model::{Member, Role};
+use crate::service::members::{self, MemberInput};
 
-pub async fn list(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let uid = user.id().to_string();
-    let members = state
-        .db
-        .read(move |c| service::members::list(c, &uid, &plan_id))
-        .await?;
-    Ok(HttpResponse::Ok().json(members))
+pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Member>>, ApiError> {
+    reader
+        .read(move |c, uid| members::list(c, uid, &plan))
+        .await
+        .map(Json)
 }
 
+/// Adds the user to the plan, or changes their role.
 pub async fn put(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
+    change: Change,
+    plan: PlanId,
+    user: UserId,
     body: JsonBody<MemberInput>,
-) -> Result<HttpResponse, ApiError> {
-    let (plan_id, user_id) = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    validate::id("userId", &user_id)?;
-    let access = Access::plan(user.id(), &plan_id, Role::Owner);
-    let actor = user.user().clone();
-    let max_members = state.settings.caps.members_per_plan;
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::members::put(c, &actor, &plan_id, &user_id, body.0, max_members)
-    })
-    .await?;
-    Ok(mutation_response(
-        StatusCode::OK,
-        &outcome,
-        Some(&outcome.value),
-    ))
+) -> MutationResult<Member> {
+    let max_members = change.settings().caps.members_per_plan;
+    change
+        .on_plan(plan, Role::Owner, move |c, actor, plan| {
+            members::put(c, actor, plan, &user, body.0, max_members)
+        })
+        .await
+        .map(Mutated::ok)
 }
 
-pub async fn remove(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (plan_id, user_id) = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    validate::id("userId", &user_id)?;
-    let access = Access::plan(user.id(), &plan_id, Role::Owner);
-    let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::members::remove(c, &actor, &plan_id, &user_id)
-    })
-    .await?;
-    Ok(mutation_response::<_, ()>(
-        StatusCode::NO_CONTENT,
-        &outcome,
-        None,
-    ))
+pub async fn remove(change: Change, plan: PlanId, user: UserId) -> MutationResult<()> {
+    change
+        .on_plan(plan, Role::Owner, move |c, actor, plan| {
+            members::remove(c, actor, plan, &user)
+        })
+        .await
+        .map(Mutated::no_content)
 }

@@ -1,22 +1,21 @@
-//! HTTP routes, one module per resource (contract §2).
+//! HTTP routes, one module per resource (contract §2). A handler names what it needs
+//! ([`extract`]: the checked path ids, a [`extract::Reader`] or a [`extract::Change`]) and
+//! answers a mutation with [`respond::Mutated`].
 
 pub mod comments;
 pub mod dev;
 pub mod events;
+pub mod extract;
 pub mod health;
 pub mod members;
 pub mod metrics;
 pub mod plans;
+pub mod respond;
 pub mod tasks;
 pub mod ws;
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use actix_web::web;
 
-use crate::auth::AuthUser;
-use crate::realtime::messages::Exclusion;
-use crate::service::Outcome;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig, dev_mode: bool) {
@@ -58,35 +57,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, dev_mode: bool) {
             .route("/tasks/{taskId}/comments", web::post().to(comments::add))
             .route("/tasks/{taskId}/comments", web::get().to(comments::list)),
     );
-}
-
-/// `X-Connection-Id` of the request, as an exclusion that only applies to the caller's
-/// own connection (the room checks the connection's owner).
-pub fn exclusion(req: &HttpRequest, user: &AuthUser) -> Option<Exclusion> {
-    let id = req.headers().get("x-connection-id")?.to_str().ok()?.trim();
-    if id.is_empty() || id.len() > 128 {
-        return None;
-    }
-    Some(Exclusion {
-        connection_id: id.to_string(),
-        user_id: user.id().to_string(),
-    })
-}
-
-/// The response to a mutation: its body, and `X-Plan-Seq` when it produced events.
-pub fn mutation_response<T, B: Serialize>(
-    status: StatusCode,
-    outcome: &Outcome<T>,
-    body: Option<&B>,
-) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    if let Some(seq) = outcome.last_seq() {
-        response.insert_header(("X-Plan-Seq", seq.to_string()));
-    }
-    match body {
-        Some(body) => response.json(body),
-        None => response.finish(),
-    }
 }
 
 pub type State = web::Data<AppState>;

@@ -1,57 +1,33 @@
 //! `/api/plans` and `/api/plans/{planId}` (+ presence).
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::Json;
+use actix_web::HttpResponse;
 use serde_json::json;
 
-use super::{exclusion, mutation_response, State};
-use crate::auth::AuthUser;
+use super::extract::{Change, PlanId, Reader};
+use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::model::Role;
+use crate::model::{Plan, Role};
 use crate::realtime::messages::PlanParticipants;
-use crate::service::{self, plans::NewPlan, plans::PlanPatch, Access};
-use crate::validate;
+use crate::service::plans::{self, NewPlan, PlanPatch};
 
-pub async fn create(
-    state: State,
-    user: AuthUser,
-    body: JsonBody<NewPlan>,
-) -> Result<HttpResponse, ApiError> {
-    let access = Access::any_user(user.id());
-    let actor = user.user().clone();
-    let max_plans = state.settings.caps.plans_per_user;
-    let outcome = service::commit(&state, None, access, move |c| {
-        service::plans::create(c, &actor, body.0, max_plans)
-    })
-    .await?;
-    Ok(mutation_response(
-        StatusCode::CREATED,
-        &outcome,
-        Some(&outcome.value),
-    ))
+pub async fn create(change: Change, body: JsonBody<NewPlan>) -> MutationResult<Plan> {
+    let max_plans = change.settings().caps.plans_per_user;
+    change
+        .by_anyone(move |c, actor| plans::create(c, actor, body.0, max_plans))
+        .await
+        .map(Mutated::created)
 }
 
-pub async fn list(state: State, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let uid = user.id().to_string();
-    let plans = state
-        .db
-        .read(move |c| service::plans::list(c, &uid))
-        .await?;
-    Ok(HttpResponse::Ok().json(plans))
+pub async fn list(reader: Reader) -> Result<Json<Vec<Plan>>, ApiError> {
+    reader.read(plans::list).await.map(Json)
 }
 
-pub async fn get(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let uid = user.id().to_string();
-    let snapshot = state
-        .db
-        .snapshot(move |c| service::plans::snapshot(c, &uid, &plan_id))
+/// The plan with its tasks and members at one seq, which `X-Plan-Seq` repeats.
+pub async fn get(reader: Reader, plan: PlanId) -> Result<HttpResponse, ApiError> {
+    let snapshot = reader
+        .snapshot(move |c, uid| plans::snapshot(c, uid, &plan))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("X-Plan-Seq", snapshot.seq.to_string()))
@@ -59,63 +35,36 @@ pub async fn get(
 }
 
 pub async fn update(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<String>,
+    change: Change,
+    plan: PlanId,
     body: JsonBody<PlanPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let access = Access::plan(user.id(), &plan_id, Role::Owner);
-    let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::plans::update(c, &actor, &plan_id, body.0)
-    })
-    .await?;
-    Ok(mutation_response(
-        StatusCode::OK,
-        &outcome,
-        Some(&outcome.value),
-    ))
+) -> MutationResult<Plan> {
+    change
+        .on_plan(plan, Role::Owner, move |c, actor, plan| {
+            plans::update(c, actor, plan, body.0)
+        })
+        .await
+        .map(Mutated::ok)
 }
 
-pub async fn delete(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let access = Access::plan(user.id(), &plan_id, Role::Owner);
-    let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::plans::delete(c, &actor, &plan_id)
-    })
-    .await?;
-    Ok(mutation_response::<_, ()>(
-        StatusCode::NO_CONTENT,
-        &outcome,
-        None,
-    ))
+pub async fn delete(change: Change, plan: PlanId) -> MutationResult<()> {
+    change
+        .on_plan(plan, Role::Owner, |c, actor, plan| {
+            plans::delete(c, actor, plan)
+        })
+        .await
+        .map(Mutated::no_content)
 }
 
 /// `GET /api/plans/{planId}/presence`: who is in the plan's room on this server.
-pub async fn presence(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let (uid, pid) = (user.id().to_string(), plan_id.clone());
-    state
-        .db
-        .read(move |c| crate::db::members::require_role(c, &pid, &uid, crate::model::Role::Viewer))
+pub async fn presence(reader: Reader, plan: PlanId) -> Result<HttpResponse, ApiError> {
+    let registry = reader.state().registry.clone();
+    let plan_id = plan.into_string();
+    let pid = plan_id.clone();
+    reader
+        .read(move |c, uid| crate::db::members::require_role(c, &pid, uid, Role::Viewer))
         .await?;
-    let participants = state
-        .registry
+    let participants = registry
         .send(PlanParticipants {
             plan_id: plan_id.clone(),
         })

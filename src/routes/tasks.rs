@@ -1,65 +1,36 @@
 //! `/api/plans/{planId}/tasks…` and `/api/tasks/{taskId}`.
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::header;
+use actix_web::web::Json;
+use actix_web::{HttpRequest, HttpResponse};
 
-use super::{exclusion, mutation_response, State};
-use crate::auth::AuthUser;
+use super::extract::{Change, PlanId, Reader, TaskId};
+use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::model::Role;
-use crate::service::{self, tasks::NewTask, tasks::Reorder, tasks::TaskPatch, Access};
-use crate::validate;
+use crate::model::{Progress, Role, Task};
+use crate::service::tasks::{self, NewTask, Reorder, TaskPatch};
 
-pub async fn list(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let uid = user.id().to_string();
-    let tasks = state
-        .db
-        .read(move |c| service::tasks::list(c, &uid, &plan_id))
-        .await?;
-    Ok(HttpResponse::Ok().json(tasks))
+pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Task>>, ApiError> {
+    reader
+        .read(move |c, uid| tasks::list(c, uid, &plan))
+        .await
+        .map(Json)
 }
 
-pub async fn create(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<NewTask>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let access = Access::plan(user.id(), &plan_id, Role::Editor);
-    let actor = user.user().clone();
-    let max_tasks = state.settings.caps.tasks_per_plan;
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::tasks::create(c, &actor, &plan_id, body.0, max_tasks)
-    })
-    .await?;
-    Ok(mutation_response(
-        StatusCode::CREATED,
-        &outcome,
-        Some(&outcome.value),
-    ))
+pub async fn create(change: Change, plan: PlanId, body: JsonBody<NewTask>) -> MutationResult<Task> {
+    let max_tasks = change.settings().caps.tasks_per_plan;
+    change
+        .on_plan(plan, Role::Editor, move |c, actor, plan| {
+            tasks::create(c, actor, plan, body.0, max_tasks)
+        })
+        .await
+        .map(Mutated::created)
 }
 
-pub async fn get(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let task_id = path.into_inner();
-    let uid = user.id().to_string();
-    let task = state
-        .db
-        .read(move |c| service::tasks::get(c, &uid, &task_id))
-        .await?;
+/// The task, with its version as the `ETag` (for `If-Match` on PATCH).
+pub async fn get(reader: Reader, task: TaskId) -> Result<HttpResponse, ApiError> {
+    let task = reader.read(move |c, uid| tasks::get(c, uid, &task)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", task.version)))
         .json(task))
@@ -77,90 +48,59 @@ fn if_match_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .map_err(|_| ApiError::bad_field("If-Match", "expected the task's version, e.g. \"3\""))
 }
 
-pub async fn update(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<TaskPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let task_id = path.into_inner();
-    let patch = body.0;
-    let expected = match (if_match_version(&req)?, patch.version) {
-        (Some(h), Some(b)) if h != b => {
-            return Err(ApiError::bad_field(
-                "version",
-                "differs from the If-Match header",
-            ))
-        }
-        (h, b) => h.or(b),
-    };
-    let access = Access::task(user.id(), &task_id, Role::Editor);
-    let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::tasks::update(c, &actor, &task_id, patch, expected)
-    })
-    .await?;
-    Ok(mutation_response(
-        StatusCode::OK,
-        &outcome,
-        Some(&outcome.value),
-    ))
+/// The version the change expects, from `If-Match` or the body's `version` (which must
+/// agree when both are given).
+fn expected_version(req: &HttpRequest, patch: &TaskPatch) -> Result<Option<i64>, ApiError> {
+    match (if_match_version(req)?, patch.version) {
+        (Some(h), Some(b)) if h != b => Err(ApiError::bad_field(
+            "version",
+            "differs from the If-Match header",
+        )),
+        (h, b) => Ok(h.or(b)),
+    }
 }
 
-pub async fn delete(
-    state: State,
-    user: AuthUser,
+pub async fn update(
+    change: Change,
     req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let task_id = path.into_inner();
-    let access = Access::task(user.id(), &task_id, Role::Editor);
-    let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::tasks::delete(c, &actor, &task_id)
-    })
-    .await?;
-    Ok(mutation_response::<_, ()>(
-        StatusCode::NO_CONTENT,
-        &outcome,
-        None,
-    ))
+    task: TaskId,
+    body: JsonBody<TaskPatch>,
+) -> MutationResult<Task> {
+    let patch = body.0;
+    let expected = expected_version(&req, &patch)?;
+    change
+        .on_task(task, Role::Editor, move |c, actor, task| {
+            tasks::update(c, actor, task, patch, expected)
+        })
+        .await
+        .map(Mutated::ok)
+}
+
+pub async fn delete(change: Change, task: TaskId) -> MutationResult<()> {
+    change
+        .on_task(task, Role::Editor, |c, actor, task| {
+            tasks::delete(c, actor, task)
+        })
+        .await
+        .map(Mutated::no_content)
 }
 
 pub async fn reorder(
-    state: State,
-    user: AuthUser,
-    req: HttpRequest,
-    path: web::Path<String>,
+    change: Change,
+    plan: PlanId,
     body: JsonBody<Reorder>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let access = Access::plan(user.id(), &plan_id, Role::Editor);
-    let actor = user.user().clone();
-    let outcome = service::commit(&state, exclusion(&req, &user), access, move |c| {
-        service::tasks::reorder(c, &actor, &plan_id, body.0)
-    })
-    .await?;
-    Ok(mutation_response(
-        StatusCode::OK,
-        &outcome,
-        Some(&outcome.value),
-    ))
+) -> MutationResult<Reorder> {
+    change
+        .on_plan(plan, Role::Editor, move |c, actor, plan| {
+            tasks::reorder(c, actor, plan, body.0)
+        })
+        .await
+        .map(Mutated::ok)
 }
 
-pub async fn progress(
-    state: State,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let plan_id = path.into_inner();
-    validate::id("planId", &plan_id)?;
-    let uid = user.id().to_string();
-    let progress = state
-        .db
-        .read(move |c| service::tasks::plan_progress(c, &uid, &plan_id))
-        .await?;
-    Ok(HttpResponse::Ok().json(progress))
+pub async fn progress(reader: Reader, plan: PlanId) -> Result<Json<Progress>, ApiError> {
+    reader
+        .read(move |c, uid| tasks::plan_progress(c, uid, &plan))
+        .await
+        .map(Json)
 }
