@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures_util::task::AtomicWaker;
-use liveplan::db::{events, Database};
+use liveplan::db::Database;
 use liveplan::metrics::Metrics;
 use liveplan::model::PresenceStatus;
 use liveplan::model::{now, Task, TaskStatus, UserRef};
@@ -37,6 +37,7 @@ use liveplan::realtime::messages::{
 use liveplan::realtime::outbound::{Outbound, Peer, QueueLimit};
 use liveplan::realtime::registry::Registry;
 use liveplan::realtime::room::RoomActor;
+use liveplan::wire::PlanEvent;
 
 const ROOM_SIZES: &[usize] = &[10, 1_000, 10_000];
 /// Events per iteration in the burst group.
@@ -145,15 +146,9 @@ impl EventSource {
 
     /// The frame, serialised once, by the write path's own encoder.
     fn frame(&self, seq: i64) -> String {
-        events::encode(
-            PLAN_ID,
-            seq,
-            &self.actor,
-            "task-created",
-            &serde_json::json!({ "task": &self.task }),
-            now(),
-        )
-        .expect("serialise")
+        PlanEvent::TaskCreated { task: &self.task }
+            .frame(PLAN_ID, seq, &self.actor, now())
+            .expect("serialise")
     }
 }
 

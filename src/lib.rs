@@ -50,3 +50,4 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod validate;
+pub mod wire;

@@ -3,13 +3,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
 
 use super::models::EventRow;
 use super::schema::plan_events;
-use super::{plans, DbConnection};
+use super::DbConnection;
 use crate::error::ApiError;
-use crate::model::{format_time, now, UserRef};
 
 /// A committed (or about to be committed) event: its number and the exact frame clients
 /// receive.
@@ -33,50 +31,16 @@ impl From<EventRow> for StoredEvent {
     }
 }
 
-/// The wire shape of a plan event (contract §3 "Server → client events").
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EventFrame<'a, D: Serialize> {
-    #[serde(rename = "type")]
-    event_type: &'a str,
-    plan_id: &'a str,
-    seq: i64,
-    data: &'a D,
-    actor: &'a UserRef,
-    timestamp: String,
-}
-
-/// An event's frame as stored and sent (serialised once, shared by every recipient).
-pub fn encode<D: Serialize>(
-    plan_id: &str,
-    seq: i64,
-    actor: &UserRef,
-    event_type: &str,
-    data: &D,
-    created_at: NaiveDateTime,
-) -> Result<String, serde_json::Error> {
-    serde_json::to_string(&EventFrame {
-        event_type,
-        plan_id,
-        seq,
-        data,
-        actor,
-        timestamp: format_time(created_at),
-    })
-}
-
-/// Takes the plan's next seq and stores the event. Call inside the write transaction that
-/// makes the change, after `plans::lock_for_write`.
-pub fn append<D: Serialize>(
+/// Stores an event its writer numbered and encoded (`service::EventWriter`, inside the
+/// transaction that makes the change, after `plans::next_seq`).
+pub fn store(
     conn: &mut DbConnection,
     plan_id: &str,
-    actor: &UserRef,
+    seq: i64,
     event_type: &str,
-    data: &D,
+    payload: String,
+    created_at: NaiveDateTime,
 ) -> Result<StoredEvent, ApiError> {
-    let seq = plans::next_seq(conn, plan_id)?;
-    let created_at = now();
-    let payload = encode(plan_id, seq, actor, event_type, data, created_at)?;
     let row = EventRow {
         plan_id: plan_id.to_string(),
         seq,

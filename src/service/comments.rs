@@ -8,6 +8,7 @@ use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::model::{now, Comment, Role, UserRef};
 use crate::validate;
+use crate::wire::PlanEvent;
 
 #[derive(Debug, Deserialize)]
 pub struct NewComment {
@@ -39,11 +40,7 @@ pub fn add(
     };
     db::comments::insert(conn, &row)?;
     let comment = Comment::from(row);
-    events.emit(
-        conn,
-        "comment-added",
-        &serde_json::json!({ "comment": comment }),
-    )?;
+    events.emit(conn, PlanEvent::CommentAdded { comment: &comment })?;
     Ok(events.finish(comment))
 }
 

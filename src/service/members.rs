@@ -2,12 +2,14 @@
 
 use serde::Deserialize;
 
+use super::tasks::note_change;
 use super::{EventWriter, Outcome, RoomEffect};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::limits::{self, Limit};
 use crate::model::{now, Member, Role, Task, UserRef};
 use crate::validate;
+use crate::wire::{PlanEvent, TaskChanges};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,7 +58,7 @@ pub fn put(
         .transpose()?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
     db::users::ensure(conn, user_id, name.as_deref().unwrap_or(user_id))?;
-    let event_type = match db::members::find(conn, plan_id, user_id)? {
+    let added = match db::members::find(conn, plan_id, user_id)? {
         None => {
             limits::check(
                 Limit::MembersPerPlan,
@@ -64,7 +66,7 @@ pub fn put(
                 max_members,
             )?;
             db::members::insert(conn, plan_id, user_id, input.role)?;
-            "member-added"
+            true
         }
         Some(current) if current.role == input.role => return Ok(Outcome::quiet(plan_id, current)),
         Some(current) => {
@@ -72,12 +74,20 @@ pub fn put(
                 keep_an_owner(conn, plan_id, &current)?;
             }
             db::members::set_role(conn, plan_id, user_id, input.role)?;
-            "member-updated"
+            false
         }
     };
     let member = db::members::find(conn, plan_id, user_id)?
         .ok_or_else(|| ApiError::Internal("member vanished inside its transaction".into()))?;
-    events.emit(conn, event_type, &serde_json::json!({ "member": member }))?;
+    let member_ref = &member;
+    events.emit(
+        conn,
+        if added {
+            PlanEvent::MemberAdded { member: member_ref }
+        } else {
+            PlanEvent::MemberUpdated { member: member_ref }
+        },
+    )?;
     Ok(events.finish(member))
 }
 
@@ -103,21 +113,23 @@ pub fn remove(
             ..before.clone()
         };
         db::tasks::save(conn, &after)?;
+        let mut changes = TaskChanges::new();
+        note_change(
+            &mut changes,
+            "assigneeId",
+            &before.assignee_id,
+            &after.assignee_id,
+        );
         events.emit(
             conn,
-            "task-updated",
-            &serde_json::json!({
-                "task": after,
-                "changes": { "assigneeId": { "from": before.assignee_id, "to": null } },
-            }),
+            PlanEvent::TaskUpdated {
+                task: &after,
+                changes: &changes,
+            },
         )?;
     }
     db::members::delete(conn, plan_id, user_id)?;
-    events.emit(
-        conn,
-        "member-removed",
-        &serde_json::json!({ "member": member }),
-    )?;
+    events.emit(conn, PlanEvent::MemberRemoved { member: &member })?;
     let mut outcome = events.finish(());
     outcome.room = RoomEffect::Evict {
         user_id: user_id.to_string(),

@@ -10,17 +10,17 @@ pub mod plans;
 pub mod tasks;
 
 use actix::Addr;
-use serde::Serialize;
 
 use crate::db::events::{self, StoredEvent};
 use crate::db::{plans as plan_rows, DbConnection};
 use crate::error::ApiError;
-use crate::model::{Role, UserRef};
+use crate::model::{now, Role, UserRef};
 use crate::realtime::messages::{
     AfterPublish, EvictFromPlan, Exclusion, PublishEvents, PublishToPlan, SendToUser,
 };
 use crate::realtime::registry::Registry;
 use crate::state::AppState;
+use crate::wire::PlanEvent;
 
 /// A notice for every connection of one user (e.g. `task-assigned`).
 #[derive(Debug, Clone)]
@@ -168,14 +168,20 @@ impl<'a> EventWriter<'a> {
         })
     }
 
-    pub fn emit<D: Serialize>(
-        &mut self,
-        conn: &mut DbConnection,
-        event_type: &str,
-        data: &D,
-    ) -> Result<(), ApiError> {
-        let event = events::append(conn, self.plan_id, self.actor, event_type, data)?;
-        self.events.push(event);
+    /// Numbers the event with the plan's next seq and stores its frame.
+    pub fn emit(&mut self, conn: &mut DbConnection, event: PlanEvent<'_>) -> Result<(), ApiError> {
+        let seq = plan_rows::next_seq(conn, self.plan_id)?;
+        let created_at = now();
+        let payload = event.frame(self.plan_id, seq, self.actor, created_at)?;
+        let stored = events::store(
+            conn,
+            self.plan_id,
+            seq,
+            event.event_type(),
+            payload,
+            created_at,
+        )?;
+        self.events.push(stored);
         Ok(())
     }
 

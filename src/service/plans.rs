@@ -10,6 +10,7 @@ use crate::json::double_option;
 use crate::limits::{self, Limit};
 use crate::model::{now, Member, Plan, Role, Task, UserRef};
 use crate::validate;
+use crate::wire::PlanEvent;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -126,7 +127,7 @@ pub fn update(
         &new_title,
         new_description.as_deref(),
     )?);
-    events.emit(conn, "plan-updated", &serde_json::json!({ "plan": plan }))?;
+    events.emit(conn, PlanEvent::PlanUpdated { plan: &plan })?;
     Ok(events.finish(plan))
 }
 
@@ -136,11 +137,7 @@ pub fn delete(
     plan_id: &str,
 ) -> Result<Outcome<()>, ApiError> {
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
-    events.emit(
-        conn,
-        "plan-deleted",
-        &serde_json::json!({ "planId": plan_id }),
-    )?;
+    events.emit(conn, PlanEvent::PlanDeleted { plan_id })?;
     // The plan row stays (deleted_at set) so its event log does too; members go, so
     // nobody can see or join it any more.
     db::tasks::delete_all(conn, plan_id)?;

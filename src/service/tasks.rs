@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use super::comments::hide_plan;
 use super::{EventWriter, Outcome, PersonalNotice};
@@ -14,6 +14,7 @@ use crate::limits::{self, Limit};
 use crate::model::{now, parse_time, Progress, Role, Task, TaskStatus, UserRef};
 use crate::realtime::protocol::ServerMessage;
 use crate::validate;
+use crate::wire::{PlanEvent, TaskChanges};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -130,9 +131,9 @@ pub fn create(
         updated_at: t,
     };
     db::tasks::insert(conn, &task)?;
-    events.emit(conn, "task-created", &json!({ "task": task }))?;
+    events.emit(conn, PlanEvent::TaskCreated { task: &task })?;
     let progress = progress(conn, plan_id)?;
-    events.emit(conn, "progress-updated", &progress)?;
+    events.emit(conn, PlanEvent::ProgressUpdated(&progress))?;
     let notice = assigned_notice(&task, actor);
     let mut outcome = events.finish(task);
     outcome.notices.extend(notice);
@@ -161,8 +162,8 @@ pub fn plan_progress(
 }
 
 /// Records `field: {from, to}` when the value changed.
-fn note_change<T: Serialize + PartialEq>(
-    changes: &mut Map<String, Value>,
+pub(super) fn note_change<T: Serialize + PartialEq>(
+    changes: &mut TaskChanges,
     field: &str,
     from: &T,
     to: &T,
@@ -223,7 +224,7 @@ pub fn update(
     if let Some(d) = due_at {
         after.due_at = d;
     }
-    let mut changes = Map::new();
+    let mut changes = TaskChanges::new();
     note_change(&mut changes, "title", &before.title, &after.title);
     note_change(
         &mut changes,
@@ -252,12 +253,14 @@ pub fn update(
     db::tasks::save(conn, &after)?;
     events.emit(
         conn,
-        "task-updated",
-        &json!({ "task": after, "changes": changes }),
+        PlanEvent::TaskUpdated {
+            task: &after,
+            changes: &changes,
+        },
     )?;
     if before.status != after.status {
         let progress = progress(conn, &plan_id)?;
-        events.emit(conn, "progress-updated", &progress)?;
+        events.emit(conn, PlanEvent::ProgressUpdated(&progress))?;
     }
     let notice = if before.assignee_id != after.assignee_id {
         assigned_notice(&after, actor)
@@ -279,9 +282,9 @@ pub fn delete(
     let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
     db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     db::tasks::delete(conn, task_id)?;
-    events.emit(conn, "task-deleted", &json!({ "taskId": task_id }))?;
+    events.emit(conn, PlanEvent::TaskDeleted { task_id })?;
     let progress = progress(conn, &plan_id)?;
-    events.emit(conn, "progress-updated", &progress)?;
+    events.emit(conn, PlanEvent::ProgressUpdated(&progress))?;
     Ok(events.finish(()))
 }
 
@@ -317,8 +320,9 @@ pub fn reorder(
     }
     events.emit(
         conn,
-        "task-reordered",
-        &json!({ "taskIds": input.task_ids }),
+        PlanEvent::TaskReordered {
+            task_ids: &input.task_ids,
+        },
     )?;
     Ok(events.finish(input))
 }
