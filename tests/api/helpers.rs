@@ -329,3 +329,24 @@ async fn next_frame(socket: &mut Socket) -> Received {
         .await
         .expect("a frame within the wait")
 }
+
+/// The members, sorted by `userId`.
+pub fn by_user_id(mut members: Vec<Value>) -> Vec<Value> {
+    members.sort_by(|a, b| {
+        a["userId"]
+            .as_str()
+            .unwrap_or("")
+            .cmp(b["userId"].as_str().unwrap_or(""))
+    });
+    members
+}
+
+/// The `id` of each element of a JSON array (tasks, plans).
+pub fn ids(tasks: &Value) -> Vec<String> {
+    tasks
+        .as_array()
+        .unwrap_or_else(|| panic!("expected an array, got {tasks}"))
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
