@@ -15,6 +15,7 @@ pub mod database;
 pub mod http;
 pub mod in_process;
 pub mod process;
+pub mod raw_ws;
 pub mod stalled;
 pub mod tokens;
 pub mod ws;
