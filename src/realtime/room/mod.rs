@@ -131,20 +131,26 @@ impl RoomActor {
         })
     }
 
-    /// The plan is gone: everyone is put out (after what is queued) and the room stops.
-    fn close(&mut self, ctx: &mut Context<Self>) {
-        self.flush(ctx);
+    /// `removed-from-plan`, as a batch of its own for the connections put out of the room
+    /// (a removed member's, or everyone's when the plan is deleted).
+    fn removed_from_plan(&self) -> Arc<Batch> {
         let frame: Frame = ServerMessage::RemovedFromPlan {
             plan_id: &self.plan_id,
         }
         .to_json()
         .into();
-        let removed = Arc::new(Batch::one(
+        Arc::new(Batch::one(
             frame,
             Route::Evicted {
                 plan_id: self.plan_id.clone(),
             },
-        ));
+        ))
+    }
+
+    /// The plan is gone: everyone is put out (after what is queued) and the room stops.
+    fn close(&mut self, ctx: &mut Context<Self>) {
+        self.flush(ctx);
+        let removed = self.removed_from_plan();
         for conn in self.connections.values() {
             let _ = conn.peer.deliver(&removed, 0);
         }
@@ -181,17 +187,7 @@ impl Handler<EvictUser> for RoomActor {
     type Result = ();
 
     fn handle(&mut self, msg: EvictUser, ctx: &mut Context<Self>) {
-        let frame: Frame = ServerMessage::RemovedFromPlan {
-            plan_id: &self.plan_id,
-        }
-        .to_json()
-        .into();
-        let removed = Arc::new(Batch::one(
-            frame,
-            Route::Evicted {
-                plan_id: self.plan_id.clone(),
-            },
-        ));
+        let removed = self.removed_from_plan();
         // What is queued (the member-removed event among it) goes out first.
         self.flush(ctx);
         let evicted: Vec<ConnectionId> = self

@@ -45,6 +45,22 @@ impl RoomActor {
             .collect()
     }
 
+    /// Queues a room notice that connection `sender` (of `user_id`) caused (`typing`,
+    /// `presence-changed`) for every other connection, its user's other ones included.
+    fn notify_all_but(
+        &mut self,
+        sender: &str,
+        user_id: String,
+        frame: Frame,
+        ctx: &mut Context<Self>,
+    ) {
+        let except = Exclusion {
+            connection_id: sender.to_string(),
+            user_id,
+        };
+        self.notify_all(frame, Some(except), ctx);
+    }
+
     /// Removes one connection; announces `user-left` when it was the user's last.
     pub(super) fn remove_connection(&mut self, connection_id: &str, ctx: &mut Context<Self>) {
         let Some(conn) = self.connections.remove(connection_id) else {
@@ -148,11 +164,8 @@ impl Handler<RelayTyping> for RoomActor {
             is_typing: msg.is_typing,
         }
         .to_json();
-        let sender = Exclusion {
-            connection_id: msg.connection_id.to_string(),
-            user_id: presence.user.id.clone(),
-        };
-        self.notify_all(frame.into(), Some(sender), ctx);
+        let user_id = presence.user.id.clone();
+        self.notify_all_but(&msg.connection_id, user_id, frame.into(), ctx);
     }
 }
 
@@ -183,11 +196,8 @@ impl Handler<SetPresence> for RoomActor {
                 status: after,
             }
             .to_json();
-            let sender = Exclusion {
-                connection_id: msg.connection_id.to_string(),
-                user_id: presence.user.id.clone(),
-            };
-            self.notify_all(frame.into(), Some(sender), ctx);
+            let user_id = presence.user.id.clone();
+            self.notify_all_but(&msg.connection_id, user_id, frame.into(), ctx);
         }
     }
 }
