@@ -3,19 +3,19 @@
 //! presence (who is here, online or away, typing).
 //!
 //! Batching: events and notices go into an outbox; once the room has handled everything
-//! waiting in its mailbox (or the outbox holds [`fanout::MAX_BATCH`] frames) the outbox
-//! becomes one shared [`Batch`] and each connection gets one mailbox message for all of it.
-//! Under load a burst of commits or `typing` relays costs one message per connection, not
-//! one per frame; when idle, a batch holds the one frame that arrived.
+//! waiting in its mailbox (or the outbox holds `MAX_BATCH` frames) the outbox becomes one
+//! shared [`Batch`] and each connection gets one mailbox message for all of it. Under load
+//! a burst of commits or `typing` relays costs one message per connection, not one per
+//! frame; when idle, a batch holds the one frame that arrived.
 //!
 //! Ordering: the write path publishes right after each commit, but two commits can reach
 //! the room out of order. The room delivers strictly in seq order: it holds early events
-//! in `pending` and, if a gap lasts longer than [`ordering::GAP_FILL_DELAY`], reads the
-//! missing events from the database (they are committed: seq order is commit order).
+//! in `pending` and, if a gap lasts longer than `GAP_FILL_DELAY`, reads the missing
+//! events from the database (they are committed: seq order is commit order).
 //!
-//! Who is here, presence and typing are in [`presence`]; the outbox and its batches in
-//! [`fanout`]; seq order and gap filling in [`ordering`]. Here: the actor, putting a
-//! removed member's connections out (`EvictUser`), closing and the idle check.
+//! Who is here, presence and typing are in `room/presence.rs`; the outbox and its batches
+//! in `room/fanout.rs`; seq order and gap filling in `room/ordering.rs`. Here: the actor,
+//! putting a removed member's connections out (`EvictUser`), closing and the idle check.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -188,7 +188,10 @@ impl Handler<EvictUser> for RoomActor {
 
     fn handle(&mut self, msg: EvictUser, ctx: &mut Context<Self>) {
         let removed = self.removed_from_plan();
-        // What is queued (the member-removed event among it) goes out first.
+        // What is already queued goes out first, to the evicted connections too (it was
+        // committed while they were members). The member-removed event itself comes after
+        // this message (the write path sends `EvictFromPlan` before `PublishToPlan`), so only
+        // the connections that stay get it, after their `user-left`.
         self.flush(ctx);
         let evicted: Vec<ConnectionId> = self
             .connections

@@ -4,10 +4,11 @@
 //!
 //! Every way a session ends (close frame, heartbeat timeout, protocol error, expiry,
 //! eviction by the cap) goes through `stopped`, which leaves every room and unregisters.
-//! Joining a plan (room, snapshot, catch-up) is in [`join`]; the per-plan state in
-//! [`subscription`]; incoming frames (close codes, rate limit, fragments) in [`inbound`];
-//! the client's other messages in [`dispatch`]; what rooms and the registry deliver in
-//! [`delivery`]; the heartbeat and the token's expiry in [`heartbeat`].
+//! Joining a plan (room, snapshot, catch-up) is in `session/join.rs`; the per-plan state
+//! in `session/subscription.rs`; incoming frames (close codes, rate limit, fragments) in
+//! `session/inbound.rs`; the client's other messages in `session/dispatch.rs`; what rooms
+//! and the registry deliver in `session/delivery.rs`; the heartbeat and the token's expiry
+//! in `session/heartbeat.rs`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
