@@ -15,6 +15,7 @@
 //! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade.
 //! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
 //!   and presence), `Registry` (rooms' lifecycle, users' sessions); the wire protocol.
+//! - [`json`]: the JSON body extractor (size limit, errors that name the field).
 //! - [`limits`]: the caps per user, plan and connection, and the names refusals count under.
 //! - [`logging`]: env_logger with every token redacted and every line kept one line.
 //! - [`metrics`]: the Prometheus metrics behind `GET /metrics`.
@@ -24,6 +25,8 @@
 //!   upgrades per source address.
 //! - [`reminders`]: the due-date reminder sweep.
 //! - [`retention`]: the background pruning of old events.
+//! - [`state`]: `AppState`, what every handler and session shares.
+//! - [`validate`]: the input checks shared by REST and WebSocket (ids, text fields).
 //! - [`cli`]: the `liveplan` command line (`serve`, `token`).
 //!
 //! The load tool and the terminal watcher are clients, not part of the server: the

@@ -25,6 +25,7 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::process::{Command, Output};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,14 @@ use common::http::{self, Socket};
 use common::process::{ServerBuilder, ServerProcess};
 use common::tokens;
 
-mod common;
+/// The shared test helpers this crate uses (`tests/common/`, see its README.md).
+mod common {
+    pub mod ci;
+    pub mod database;
+    pub mod http;
+    pub mod process;
+    pub mod tokens;
+}
 
 const SECRET: &str = "crash-test-secret-that-is-long-enough-for-hs256";
 
@@ -754,12 +762,27 @@ async fn a_server_killed_during_a_burst_loses_no_acknowledged_write_on_sqlite() 
     crash_twice_and_check("sqlite", &url).await;
 }
 
+/// Runs one test of this very test binary in a child process (`--exact`), with `env` set
+/// (a `None` value removes the variable), and answers its output.
+fn run_this_test(name: &str, env: &[(&str, Option<&str>)]) -> Output {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut command = Command::new(exe);
+    command.args([name, "--exact", "--test-threads=1"]);
+    for (key, value) in env {
+        match value {
+            Some(v) => command.env(key, v),
+            None => command.env_remove(key),
+        };
+    }
+    command.output().expect("run the test binary")
+}
+
 /// The PostgreSQL run must not pass in CI without a database: it would report a crash test
 /// that never ran as a success.
 #[test]
 fn under_ci_the_postgresql_run_fails_when_no_database_is_configured() {
     let test = "a_server_killed_during_a_burst_loses_no_acknowledged_write_on_postgresql";
-    let ci = ci::run_this_test(
+    let ci = run_this_test(
         test,
         &[(database::DATABASE_URL_VAR, None), ("CI", Some("true"))],
     );
@@ -773,7 +796,7 @@ fn under_ci_the_postgresql_run_fails_when_no_database_is_configured() {
     assert!(output.contains(database::DATABASE_URL_VAR), "{output}");
 
     // Outside CI it passes, saying it was skipped even though cargo captures its output.
-    let local = ci::run_this_test(test, &[(database::DATABASE_URL_VAR, None), ("CI", None)]);
+    let local = run_this_test(test, &[(database::DATABASE_URL_VAR, None), ("CI", None)]);
     let stderr = String::from_utf8_lossy(&local.stderr);
     assert!(local.status.success(), "{stderr}");
     assert!(stderr.contains("SKIPPED"), "{stderr}");

@@ -13,6 +13,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -24,12 +25,19 @@ use liveplan::auth::TokenIssuer;
 use serde_json::{json, Value};
 
 use common::ci;
-use common::http::{self, free_port, Socket};
+use common::http::{self, Socket};
 use common::in_process;
 use common::tokens::{self, display_name};
 use common::ws::{self, Received};
 
-mod common;
+/// The shared test helpers this crate uses (`tests/common/`, see its README.md).
+mod common {
+    pub mod ci;
+    pub mod http;
+    pub mod in_process;
+    pub mod tokens;
+    pub mod ws;
+}
 
 const SECRET: &str = "outage-test-secret-that-is-long-enough-for-hs256";
 
@@ -187,6 +195,12 @@ impl Drop for PrivatePostgres {
         // Already stopped is fine.
         let _ = self.stop_immediate();
     }
+}
+
+/// A port nothing listens on right now (bound, then released).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
 }
 
 fn set_mode(path: &Path, mode: u32) {

@@ -32,7 +32,15 @@ use common::stalled::StalledClient;
 use common::tokens;
 use common::ws::{next_frame, Received};
 
-mod common;
+/// The shared test helpers this crate uses (`tests/common/`, see its README.md).
+mod common {
+    pub mod database;
+    pub mod http;
+    pub mod process;
+    pub mod stalled;
+    pub mod tokens;
+    pub mod ws;
+}
 
 const SECRET: &str = "replay-bound-secret-that-is-long-enough-for-hs256";
 

@@ -13,7 +13,11 @@ use serde_json::{json, Value};
 use common::process::{ServerBuilder, ServerProcess};
 use common::tokens;
 
-mod common;
+/// The shared test helpers this crate uses (`tests/common/`, see its README.md).
+mod common {
+    pub mod process;
+    pub mod tokens;
+}
 
 const SECRET: &str = "shutdown-test-secret-long-enough-for-hs256";
 

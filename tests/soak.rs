@@ -39,7 +39,13 @@ use common::http::{self, Socket};
 use common::in_process;
 use common::tokens;
 
-mod common;
+/// The shared test helpers this crate uses (`tests/common/`, see its README.md).
+mod common {
+    pub mod database;
+    pub mod http;
+    pub mod in_process;
+    pub mod tokens;
+}
 
 const SECRET: &str = "soak-test-secret-that-is-long-enough-for-hs256";
 
@@ -307,10 +313,14 @@ async fn rest(
     })
 }
 
-/// An HTTP client that retires idle keep-alive connections after 2 s (see
-/// [`http::client_retiring_idle`]).
+/// An HTTP client whose idle keep-alive connections are retired after 2 s: well before the
+/// server's 5 s keep-alive closes them, so no request is ever sent on a connection the
+/// server is closing at that moment (a client-side race, not a server fault).
 fn http_client() -> awc::Client {
-    http::client_retiring_idle(Duration::from_secs(60), Duration::from_secs(2))
+    awc::Client::builder()
+        .connector(awc::Connector::new().conn_keep_alive(Duration::from_secs(2)))
+        .timeout(Duration::from_secs(60))
+        .finish()
 }
 
 // ---------------------------------------------------------------------------------------

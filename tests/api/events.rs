@@ -1,4 +1,5 @@
-//! Every plan event and notice, with its full shape, as a second user's connection sees it.
+//! Every plan event and notice, with its full shape, as a second user's connection sees it;
+//! and the events route (`GET /api/plans/{id}/events`) that serves the stored ones.
 
 use serde_json::{json, Value};
 
@@ -217,4 +218,108 @@ async fn typing_is_relayed_to_the_others_with_the_user_and_not_echoed() {
     assert_eq!(e["type"], "error");
     assert_eq!(e["code"], "bad_request");
     assert_eq!(e["requestId"], "q");
+}
+
+// ---------------------------------------------------------------------------------------
+// The events route.
+
+#[actix_web::test]
+async fn the_events_route_returns_stored_events_in_seq_order() {
+    let app = spawn_app().await;
+    let plan = app.create_plan("owner", "Board").await;
+    let owner = app.token("owner");
+    let task = app.create_task(&plan, "owner", "A").await; // 1, 2
+    let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+    let renamed = app.patch(&path, &owner, json!({ "title": "A2" })).await; // 3
+    assert_eq!(renamed.plan_seq, Some(3));
+    app.add_member(&plan, "owner", "viewer", "viewer").await; // 4
+    let comment = app
+        .post(&format!("{path}/comments"), &owner, json!({ "body": "hi" }))
+        .await; // 5
+    assert_eq!(comment.plan_seq, Some(5));
+
+    let all = app
+        .get(
+            &format!("/api/plans/{plan}/events?since=0"),
+            &app.token("viewer"),
+        )
+        .await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_keys(&all.body, &["events", "seq"]);
+    assert_eq!(all.body["seq"], 5);
+    let events = all.body["events"].as_array().unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "task-created",
+            "progress-updated",
+            "task-updated",
+            "member-added",
+            "comment-added"
+        ]
+    );
+    for (i, e) in events.iter().enumerate() {
+        assert_keys(e, EVENT_KEYS);
+        assert_eq!(e["seq"], i as i64 + 1, "{e}");
+        assert_eq!(e["planId"], plan.as_str());
+        assert_eq!(e["actor"], json!({ "id": "owner", "name": "Owner" }));
+        assert_utc(&e["timestamp"]);
+    }
+    assert_eq!(events[0]["data"], json!({ "task": task }));
+    assert_eq!(
+        events[1]["data"],
+        json!({ "planId": plan, "total": 1, "done": 0, "percent": 0,
+                "byStatus": { "todo": 1, "in_progress": 0, "done": 0 } })
+    );
+    assert_eq!(
+        events[2]["data"],
+        json!({ "task": renamed.body, "changes": { "title": { "from": "A", "to": "A2" } } })
+    );
+    assert_eq!(
+        events[3]["data"],
+        json!({ "member": { "planId": plan, "userId": "viewer", "name": "Viewer", "role": "viewer" } })
+    );
+    assert_eq!(events[4]["data"], json!({ "comment": comment.body }));
+
+    // Without since: from the start.
+    let default = app.get(&format!("/api/plans/{plan}/events"), &owner).await;
+    assert_eq!(default.status, 200);
+    assert_eq!(default.body, all.body);
+
+    let page = app
+        .get(&format!("/api/plans/{plan}/events?since=2&limit=1"), &owner)
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.body["seq"], 5);
+    assert_eq!(page.body["events"], json!([events[2]]));
+
+    let tail = app
+        .get(&format!("/api/plans/{plan}/events?since=3"), &owner)
+        .await;
+    assert_eq!(tail.body["events"], json!([events[3], events[4]]));
+
+    let none = app
+        .get(&format!("/api/plans/{plan}/events?since=5"), &owner)
+        .await;
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert_eq!(none.body, json!({ "events": [], "seq": 5 }));
+
+    for query in ["since=abc", "since=-1", "since=1.5"] {
+        let a = app
+            .get(&format!("/api/plans/{plan}/events?{query}"), &owner)
+            .await;
+        assert_bad_field(&a, "since");
+    }
+    for query in ["since=0&limit=0", "since=0&limit=x"] {
+        let a = app
+            .get(&format!("/api/plans/{plan}/events?{query}"), &owner)
+            .await;
+        assert_bad_field(&a, "limit");
+    }
+
+    let ahead = app
+        .get(&format!("/api/plans/{plan}/events?since=6"), &owner)
+        .await;
+    assert_error(&ahead, 410, "gone");
 }

@@ -3,8 +3,6 @@
 //! `LIVEPLAN_TEST_DATABASE_URL` is set), and talks to it with a real HTTP client and a
 //! real WebSocket client (awc).
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use actix_web::rt::time::timeout;
@@ -34,7 +32,9 @@ pub struct TestApp {
     pub state: actix_web::web::Data<liveplan::state::AppState>,
     issuer: TokenIssuer,
     pub database_url: String,
-    _db: TestDatabase,
+    /// The database this server created (dropped with it); `None` for a second server on
+    /// another one's database.
+    _db: Option<TestDatabase>,
 }
 
 /// Test defaults: a configured HS256 secret, two workers, generous limits (rate limits
@@ -49,16 +49,16 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
     let (db, url) = TestDatabase::from_env("liveplan_test", "test.db");
-    spawn_app_on(db, url, configure).await
+    spawn_app_on(Some(db), url, configure).await
 }
 
 /// A second server on the database of `first` (as after a restart, or a second instance).
 pub async fn spawn_second_app(first: &TestApp, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
-    spawn_app_on(TestDatabase::Shared, first.database_url.clone(), configure).await
+    spawn_app_on(None, first.database_url.clone(), configure).await
 }
 
 async fn spawn_app_on(
-    db: TestDatabase,
+    db: Option<TestDatabase>,
     url: String,
     configure: impl FnOnce(&mut ServeArgs),
 ) -> TestApp {
@@ -328,4 +328,25 @@ async fn next_frame(socket: &mut Socket) -> Received {
     timeout(WAIT, ws::next_frame(socket))
         .await
         .expect("a frame within the wait")
+}
+
+/// The members, sorted by `userId`.
+pub fn by_user_id(mut members: Vec<Value>) -> Vec<Value> {
+    members.sort_by(|a, b| {
+        a["userId"]
+            .as_str()
+            .unwrap_or("")
+            .cmp(b["userId"].as_str().unwrap_or(""))
+    });
+    members
+}
+
+/// The `id` of each element of a JSON array (tasks, plans).
+pub fn ids(tasks: &Value) -> Vec<String> {
+    tasks
+        .as_array()
+        .unwrap_or_else(|| panic!("expected an array, got {tasks}"))
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
 }

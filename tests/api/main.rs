@@ -4,21 +4,38 @@
 // A failed unwrap in a test is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../common/mod.rs"]
-mod common;
+/// The shared test helpers this crate uses (`tests/common/`, see its README.md).
+#[path = "../common"]
+mod common {
+    pub mod database;
+    pub mod http;
+    pub mod in_process;
+    pub mod process;
+    pub mod raw_ws;
+    pub mod stalled;
+    pub mod tokens;
+    pub mod ws;
+}
 
 mod abuse;
 mod helpers;
 mod shapes;
 
 mod auth;
+mod comments;
+mod dev_mode;
+mod errors;
 mod events;
 mod limits;
 mod logs;
+mod members;
+mod monitoring;
+mod plans;
 mod realtime;
 mod reminders;
-mod rest;
 mod retention;
+mod roles;
 mod slow;
+mod tasks;
 mod tokens;
 mod write_lock;

@@ -1,7 +1,9 @@
-//! The JSON shapes of the contract's resources and events, checked exactly (every key,
-//! no extra one), shared by the REST and the event tests.
+//! The JSON shapes of the contract's resources, events and errors, checked exactly (every
+//! key, no extra one), shared by the REST and the event tests.
 
 use serde_json::Value;
+
+use crate::helpers::Answer;
 
 /// The object's keys, sorted.
 pub fn keys(v: &Value) -> Vec<String> {
@@ -71,4 +73,32 @@ pub fn assert_task_shape(t: &Value) {
     assert!(t["position"].is_i64(), "{t}");
     assert_utc(&t["createdAt"]);
     assert_utc(&t["updatedAt"]);
+}
+
+/// Exactly `{"error": {"code", "message"}}` (plus `current` for 409) with this status and
+/// code; returns the message.
+pub fn assert_error(a: &Answer, status: u16, code: &str) -> String {
+    assert_eq!(a.status, status, "status; body {}", a.body);
+    if status == 409 {
+        assert_keys(&a.body, &["error", "current"]);
+    } else {
+        assert_keys(&a.body, &["error"]);
+    }
+    assert_keys(&a.body["error"], &["code", "message"]);
+    assert_eq!(a.body["error"]["code"], code, "{}", a.body);
+    let message = a.body["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("message is a string: {}", a.body))
+        .to_string();
+    assert!(!message.is_empty(), "{}", a.body);
+    message
+}
+
+/// 400 `bad_request` whose message names `field`.
+pub fn assert_bad_field(a: &Answer, field: &str) {
+    let message = assert_error(a, 400, "bad_request");
+    assert!(
+        message.contains(field),
+        "the message {message:?} should name `{field}`"
+    );
 }

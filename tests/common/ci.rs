@@ -5,7 +5,6 @@
 //! terminal, even though `cargo test` hides what passing tests print.
 
 use std::io::Write;
-use std::process::{Command, Output};
 
 /// Whether this run is CI: `CI` is `true` or `1`.
 pub fn under_ci() -> bool {
@@ -24,19 +23,4 @@ pub fn cannot_run(test: &str, why: &str, how: &str) {
         std::io::stderr(),
         "\nSKIPPED: {test}: {why}; it passes without testing anything. {how}\n"
     );
-}
-
-/// Runs one test of this very test binary in a child process (`--exact`), with `env` set
-/// (a `None` value removes the variable), and answers its output.
-pub fn run_this_test(name: &str, env: &[(&str, Option<&str>)]) -> Output {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let mut command = Command::new(exe);
-    command.args([name, "--exact", "--test-threads=1"]);
-    for (key, value) in env {
-        match value {
-            Some(v) => command.env(key, v),
-            None => command.env_remove(key),
-        };
-    }
-    command.output().expect("run the test binary")
 }

@@ -20,17 +20,17 @@ pub fn admin_url_from_env() -> Option<String> {
 /// A database that lives as long as the test (the PostgreSQL one is dropped at the end).
 pub enum TestDatabase {
     /// A SQLite file in this temp dir (removed with it).
-    Sqlite(tempfile::TempDir),
+    Sqlite { _dir: tempfile::TempDir },
     /// A database `name` created through `admin_url`.
     Postgres { admin_url: String, name: String },
-    /// Owned by someone else (a second server on the same database): nothing to drop.
-    Shared,
 }
 
 impl TestDatabase {
     /// A fresh PostgreSQL database when [`DATABASE_URL_VAR`] is set (named
     /// `{pg_prefix}_{uuid}`), a SQLite file `sqlite_file` in a temp dir otherwise. Answers
     /// the database and its URL.
+    // Used by tests/api, replay_bound and soak; crash runs each backend in its own test.
+    #[allow(dead_code)]
     pub fn from_env(pg_prefix: &str, sqlite_file: &str) -> (TestDatabase, String) {
         match admin_url_from_env() {
             Some(admin_url) => TestDatabase::postgres(&admin_url, pg_prefix),
@@ -42,7 +42,7 @@ impl TestDatabase {
     pub fn sqlite(file_name: &str) -> (TestDatabase, String) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join(file_name).display());
-        (TestDatabase::Sqlite(dir), url)
+        (TestDatabase::Sqlite { _dir: dir }, url)
     }
 
     /// `CREATE DATABASE {prefix}_{uuid}` through `admin_url`; answers its URL (the admin
@@ -67,12 +67,13 @@ impl TestDatabase {
         )
     }
 
-    /// `sqlite` or `postgres` (`shared` for a database owned elsewhere), for messages.
+    /// `sqlite` or `postgres`, for messages.
+    // Used by tests/soak only, which says which backend it ran on.
+    #[allow(dead_code)]
     pub fn kind(&self) -> &'static str {
         match self {
-            TestDatabase::Sqlite(_) => "sqlite",
+            TestDatabase::Sqlite { .. } => "sqlite",
             TestDatabase::Postgres { .. } => "postgres",
-            TestDatabase::Shared => "shared",
         }
     }
 }

@@ -1,25 +1,16 @@
-//! HTTP and WebSocket clients (awc) as the tests build them, and a free local port.
+//! HTTP and WebSocket clients (awc) as the tests build them.
 
-use std::net::TcpListener;
 use std::time::Duration;
 
 /// A client-side WebSocket.
 pub type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
 
 /// An HTTP client whose requests time out after `timeout`.
+// Used by tests/api, crash, outage and replay_bound; soak builds its own (idle
+// connections retired early).
+#[allow(dead_code)]
 pub fn client(timeout: Duration) -> awc::Client {
     awc::Client::builder().timeout(timeout).finish()
-}
-
-/// An HTTP client whose idle keep-alive connections are retired after `keep_alive`: well
-/// before the server's 5 s keep-alive closes them, so no request is ever sent on a
-/// connection the server is closing at that moment (a client-side race, not a server
-/// fault).
-pub fn client_retiring_idle(timeout: Duration, keep_alive: Duration) -> awc::Client {
-    awc::Client::builder()
-        .connector(awc::Connector::new().conn_keep_alive(keep_alive))
-        .timeout(timeout)
-        .finish()
 }
 
 /// `http://…` -> `ws://…`, followed by `path_and_query`.
@@ -46,10 +37,4 @@ pub async fn ws_connect(
         .connect()
         .await?;
     Ok(socket)
-}
-
-/// A port nothing listens on right now (bound, then released).
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr").port()
 }

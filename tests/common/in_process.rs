@@ -34,6 +34,8 @@ pub fn serve_args(secret: &str) -> ServeArgs {
 /// A server running on the current actix runtime.
 pub struct Started {
     pub port: u16,
+    // Read by tests/api (`TestApp::state`); outage and soak do not look inside.
+    #[allow(dead_code)]
     pub state: actix_web::web::Data<liveplan::state::AppState>,
 }
 

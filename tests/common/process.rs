@@ -41,6 +41,8 @@ impl ServerBuilder {
     }
 
     /// On a SQLite file `file_name` in a fresh temp dir that lives as long as the process.
+    // Used by tests/api and shutdown; crash and replay_bound bring their own database.
+    #[allow(dead_code)]
     pub fn sqlite_in_temp_dir(file_name: &str, secret: &str) -> ServerBuilder {
         ServerBuilder {
             database: Database::SqliteInTempDir(file_name.to_string()),
@@ -49,12 +51,16 @@ impl ServerBuilder {
     }
 
     /// `RUST_LOG` (default `info`).
+    // Used by tests/api (logs.rs) only.
+    #[allow(dead_code)]
     pub fn rust_log(mut self, filter: &str) -> ServerBuilder {
         self.rust_log = filter.to_string();
         self
     }
 
     /// One more environment variable for the child.
+    // Used by tests/crash, replay_bound and shutdown; not by tests/api.
+    #[allow(dead_code)]
     pub fn env(mut self, name: &str, value: impl ToString) -> ServerBuilder {
         self.envs.push((name.to_string(), value.to_string()));
         self
@@ -124,11 +130,15 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
+    // Used by tests/replay_bound and shutdown; api and crash use `base`.
+    #[allow(dead_code)]
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// The process id (to read its memory from `/proc`).
+    // Used by tests/replay_bound only.
+    #[allow(dead_code)]
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -145,6 +155,8 @@ impl ServerProcess {
 
     /// SIGKILL: no shutdown hook, no flush, nothing graceful. Reaps the process and answers
     /// how it ended and everything it logged.
+    // Used by tests/api and crash.
+    #[allow(dead_code)]
     pub fn kill_9(mut self) -> (ExitStatus, Vec<String>) {
         self.child.kill().expect("SIGKILL the server");
         let status = self.child.wait().expect("reap the server");
@@ -155,6 +167,8 @@ impl ServerProcess {
     }
 
     /// Sends `kill -{name}` (`TERM`, `INT`, …) to the process.
+    // Used by tests/shutdown only.
+    #[allow(dead_code)]
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
@@ -165,6 +179,8 @@ impl ServerProcess {
 
     /// Waits for the process to exit, polling; answers its exit code and how long it took.
     /// Panics when it still runs after `limit`.
+    // Used by tests/shutdown only.
+    #[allow(dead_code)]
     pub fn wait_exit(&mut self, limit: Duration) -> (Option<i32>, Duration) {
         let started = Instant::now();
         loop {
@@ -185,6 +201,8 @@ impl Drop for ServerProcess {
 }
 
 /// The resident memory of process `pid`, in KiB (`VmRSS` in `/proc/PID/status`).
+// Used by tests/api (slow.rs) and replay_bound.
+#[allow(dead_code)]
 pub fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .expect("/proc/PID/status")

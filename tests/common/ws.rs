@@ -11,6 +11,8 @@ use super::http::Socket;
 #[derive(Debug)]
 pub enum Received {
     Json(Value),
+    // The code and reason are read by tests/api; outage and replay_bound only print them.
+    #[allow(dead_code)]
     Close(Option<u16>, String),
     Ended,
 }

@@ -240,7 +240,7 @@ fn typing_relays_skip_their_sender_and_a_full_batch_goes_out_at_once() {
         let (alice, bob) = alice_and_bob(&room).await;
         let (alice_before, bob_before) = (alice.messages().len(), bob.messages().len());
 
-        let relays = super::MAX_BATCH + 3;
+        let relays = super::fanout::MAX_BATCH + 3;
         for n in 0..relays {
             room.do_send(RelayTyping {
                 connection_id: Arc::from("c-alice"),
@@ -261,7 +261,7 @@ fn typing_relays_skip_their_sender_and_a_full_batch_goes_out_at_once() {
         let bob_got = bob.messages()[bob_before..].to_vec();
         assert_eq!(
             bob_got.iter().map(Vec::len).collect::<Vec<_>>(),
-            [super::MAX_BATCH, 3],
+            [super::fanout::MAX_BATCH, 3],
             "a full batch goes out at once, the rest after the mailbox is empty"
         );
         let expected: Vec<String> = (0..relays).map(|n| format!("typing t{n}")).collect();

@@ -4,12 +4,15 @@
 //!
 //! Every way a session ends (close frame, heartbeat timeout, protocol error, expiry,
 //! eviction by the cap) goes through `stopped`, which leaves every room and unregisters.
-//! Joining a plan (room, snapshot, catch-up) is in [`join`]; the per-plan state in
-//! [`subscription`].
+//! Joining a plan (room, snapshot, catch-up) is in `session/join.rs`; the per-plan state
+//! in `session/subscription.rs`; incoming frames (close codes, rate limit, fragments) in
+//! `session/inbound.rs`; the client's other messages in `session/dispatch.rs`; what rooms
+//! and the registry deliver in `session/delivery.rs`; the heartbeat and the token's expiry
+//! in `session/heartbeat.rs`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix::prelude::*;
 use actix_web::web;
@@ -18,14 +21,17 @@ use actix_web_actors::ws::{self, CloseCode, CloseReason};
 use super::frame_guard::GuardSignals;
 use super::messages::*;
 use super::outbound::{wire_len, Outbound, Peer};
-use super::protocol::{self, close, ClientMessage, Request, ServerMessage};
+use super::protocol::{close, ServerMessage};
 use crate::auth::Identity;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{format_time, PresenceStatus};
 use crate::rate_limit::TokenBucket;
 use crate::state::AppState;
-use crate::validate;
 
+mod delivery;
+mod dispatch;
+mod heartbeat;
+mod inbound;
 mod join;
 mod subscription;
 
@@ -101,39 +107,6 @@ impl WsSession {
         }
     }
 
-    /// Counts one client message against the rate limit. Over it, the message is dropped
-    /// with a `rate_limited` error; a client that keeps going is closed with 4429.
-    fn admit(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
-        match self.rate.take(Instant::now()) {
-            Ok(()) => {
-                self.refused_in_a_row = 0;
-                true
-            }
-            Err(retry_after) => {
-                self.state.metrics.client_message("rate_limited");
-                self.refused_in_a_row += 1;
-                if self.refused_in_a_row >= self.state.settings.ws_rate_close_after {
-                    log::info!(
-                        "connection {}: closed for exceeding the rate limit",
-                        self.id
-                    );
-                    self.close_with(ctx, close::TOO_MANY, "rate limited");
-                } else {
-                    self.send(
-                        ctx,
-                        &ServerMessage::Error {
-                            request_id: None,
-                            code: ErrorCode::RateLimited,
-                            message: "too many messages; slow down",
-                            retry_after_ms: Some(retry_after.as_millis() as u64),
-                        },
-                    );
-                }
-                false
-            }
-        }
-    }
-
     fn send(&self, ctx: &mut ws::WebsocketContext<Self>, message: &ServerMessage<'_>) {
         self.write_own(ctx, message.to_json());
     }
@@ -191,215 +164,11 @@ impl WsSession {
         ctx.stop();
     }
 
-    fn start_timers(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let settings = self.state.settings.clone();
-        ctx.run_interval(settings.heartbeat, |act, ctx| {
-            act.outbound.push(wire_len(0));
-            ctx.ping(b"");
-        });
-        let check_every = (settings.client_timeout / 4).max(Duration::from_millis(5));
-        ctx.run_interval(check_every, move |act, ctx| {
-            if act.last_heard.elapsed() > settings.client_timeout {
-                log::info!("connection {}: heartbeat timeout", act.id);
-                act.close_with(ctx, close::HEARTBEAT_TIMEOUT, "heartbeat timeout");
-            }
-        });
-        self.schedule_expiry(ctx);
-    }
-
-    /// Closes with 4401 `token expired` once the token (and any refreshed one) is past
-    /// its `exp` plus the configured leeway.
-    fn schedule_expiry(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let leeway = self.state.settings.auth.leeway;
-        let deadline_ms = self.identity.closes_at_ms(leeway);
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let wait = Duration::from_millis(deadline_ms.saturating_sub(now_ms).max(0) as u64);
-        // Re-check at least daily so huge lifetimes never overflow a timer.
-        ctx.run_later(
-            wait.min(Duration::from_secs(86_400)) + Duration::from_millis(1),
-            move |act, ctx| {
-                if chrono::Utc::now().timestamp_millis() >= act.identity.closes_at_ms(leeway) {
-                    log::info!("connection {}: token expired", act.id);
-                    act.close_with(ctx, close::UNAUTHORIZED, "token expired");
-                } else {
-                    act.schedule_expiry(ctx);
-                }
-            },
-        );
-    }
-
-    fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
-        match protocol::decode(text) {
-            Ok(request) => {
-                self.state.metrics.client_message(request.message.kind());
-                self.dispatch(request, ctx)
-            }
-            Err(e) => {
-                self.state.metrics.client_message("invalid");
-                self.send_error(
-                    ctx,
-                    e.request_id.as_deref(),
-                    ErrorCode::BadRequest,
-                    &e.message,
-                )
-            }
-        }
-    }
-
-    /// One handler per client message kind.
-    fn dispatch(&mut self, request: Request, ctx: &mut ws::WebsocketContext<Self>) {
-        let request_id = request.request_id;
-        match request.message {
-            ClientMessage::JoinPlan(m) => self.join_plan(request_id, m, ctx),
-            ClientMessage::LeavePlan(m) => self.leave_plan(request_id, m, ctx),
-            ClientMessage::Ping => self.send(
-                ctx,
-                &ServerMessage::Pong {
-                    request_id: request_id.as_deref(),
-                    server_time: format_time(crate::model::now()),
-                },
-            ),
-            ClientMessage::Typing(m) => self.typing(request_id, m, ctx),
-            ClientMessage::Presence(m) => self.set_presence(m.status),
-            ClientMessage::RefreshToken(m) => self.refresh_token(request_id, m, ctx),
-        }
-    }
-
     fn leave_room(&self, plan_id: &str) {
         self.state.registry.do_send(LeavePlanRoom {
             plan_id: plan_id.to_string(),
             connection_id: self.id.clone(),
         });
-    }
-
-    fn leave_plan(
-        &mut self,
-        request_id: Option<String>,
-        m: protocol::LeavePlan,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) {
-        // Leaving is idempotent: leaving a plan one is not in still answers `left`.
-        if self.plans.remove(m.plan_id.as_str()).is_some() {
-            self.leave_room(&m.plan_id);
-        }
-        self.send(
-            ctx,
-            &ServerMessage::Left {
-                request_id: request_id.as_deref(),
-                plan_id: &m.plan_id,
-            },
-        );
-    }
-
-    fn typing(
-        &mut self,
-        request_id: Option<String>,
-        m: protocol::Typing,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) {
-        if let Err(e) = validate::id("taskId", &m.task_id) {
-            return self.send_api_error(ctx, request_id.as_deref(), &e);
-        }
-        match self
-            .plans
-            .get(m.plan_id.as_str())
-            .and_then(PlanSubscription::room)
-        {
-            Some(room) => room.do_send(RelayTyping {
-                connection_id: self.id.clone(),
-                task_id: m.task_id,
-                is_typing: m.is_typing,
-            }),
-            _ => self.send_error(
-                ctx,
-                request_id.as_deref(),
-                ErrorCode::BadRequest,
-                "planId: join the plan before sending typing",
-            ),
-        }
-    }
-
-    fn set_presence(&mut self, status: PresenceStatus) {
-        self.presence = status;
-        for subscription in self.plans.values() {
-            if let Some(room) = subscription.room() {
-                room.do_send(SetPresence {
-                    connection_id: self.id.clone(),
-                    status,
-                });
-            }
-        }
-    }
-
-    fn refresh_token(
-        &mut self,
-        request_id: Option<String>,
-        m: protocol::RefreshToken,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) {
-        match self.state.verifier.verify(&m.token) {
-            Ok(identity) if identity.user.id == self.identity.user.id => {
-                self.identity.expires_at = identity.expires_at;
-                let expires_at = chrono::DateTime::from_timestamp(identity.expires_at, 0)
-                    .map(|t| format_time(t.naive_utc()))
-                    .unwrap_or_default();
-                self.send(
-                    ctx,
-                    &ServerMessage::TokenRefreshed {
-                        request_id: request_id.as_deref(),
-                        expires_at,
-                    },
-                );
-            }
-            Ok(_) => self.send_error(
-                ctx,
-                request_id.as_deref(),
-                ErrorCode::Unauthorized,
-                "token: belongs to another user",
-            ),
-            Err(e) => self.send_error(
-                ctx,
-                request_id.as_deref(),
-                ErrorCode::Unauthorized,
-                &format!("token: {e}"),
-            ),
-        }
-    }
-
-    /// Adds one fragment of a fragmented message; answers the whole message once complete.
-    fn push_fragment(
-        &mut self,
-        item: actix_http::ws::Item,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) -> Option<(bool, Vec<u8>)> {
-        let limit = self.state.settings.max_message_bytes;
-        let (is_last, is_text, bytes) = match item {
-            actix_http::ws::Item::FirstText(b) => (false, Some(true), b),
-            actix_http::ws::Item::FirstBinary(b) => (false, Some(false), b),
-            actix_http::ws::Item::Continue(b) => (false, None, b),
-            actix_http::ws::Item::Last(b) => (true, None, b),
-        };
-        match (is_text, self.fragments.as_mut()) {
-            (Some(text), None) => self.fragments = Some((text, bytes.to_vec())),
-            (None, Some((_, buf))) => buf.extend_from_slice(&bytes),
-            _ => {
-                self.close_with(ctx, close::PROTOCOL_ERROR, "bad fragmentation");
-                return None;
-            }
-        }
-        if self
-            .fragments
-            .as_ref()
-            .is_some_and(|(_, b)| b.len() > limit)
-        {
-            self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
-            return None;
-        }
-        if is_last {
-            self.fragments.take()
-        } else {
-            None
-        }
     }
 }
 
@@ -460,191 +229,6 @@ impl Actor for WsSession {
             });
         }
         log::info!("connection {} closed", self.id);
-    }
-}
-
-impl Handler<Deliver> for WsSession {
-    type Result = ();
-
-    fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
-        // The delivery leaves the mailbox; its bytes stay counted until the socket takes
-        // them (or the session drops them here).
-        self.outbound.pop_frames(msg.batch.frames_from(msg.start));
-        for entry in msg.entries() {
-            let skip = entry
-                .except
-                .as_ref()
-                .is_some_and(|ex| ex.matches(&self.id, &self.identity.user.id));
-            if skip {
-                self.outbound.pop_bytes(entry.wire_len());
-                self.note_excluded(entry);
-            } else {
-                self.write_delivered(entry, ctx);
-            }
-        }
-    }
-}
-
-impl WsSession {
-    /// An event left out for this connection (it made the change): a connection that is
-    /// joining or catching up reads events from the log, so it must remember to skip it.
-    fn note_excluded(&mut self, entry: &Outgoing) {
-        let Route::Room {
-            plan_id,
-            seq: Some(seq),
-        } = &entry.route
-        else {
-            return;
-        };
-        if let Some(
-            PlanSubscription::Joining { catch_up, .. }
-            | PlanSubscription::CatchingUp { catch_up, .. },
-        ) = self.plans.get_mut(plan_id)
-        {
-            catch_up.offered(*seq);
-            catch_up.excluded.insert(*seq);
-        }
-    }
-
-    /// Writes one delivered frame, or keeps it while its plan's join is in flight, or
-    /// drops it (a room this connection left, an event it already wrote, an event it will
-    /// read from the log while catching up).
-    fn write_delivered(&mut self, entry: &Outgoing, ctx: &mut ws::WebsocketContext<Self>) {
-        let written = match &entry.route {
-            Route::Personal => true,
-            Route::Evicted { plan_id } => self.plans.remove(plan_id).is_some(),
-            Route::Room { plan_id, seq } => match self.plans.get_mut(plan_id) {
-                None => false,
-                Some(
-                    PlanSubscription::Joining { catch_up, .. }
-                    | PlanSubscription::CatchingUp { catch_up, .. },
-                ) => match *seq {
-                    Some(seq) => {
-                        catch_up.offered(seq);
-                        false
-                    }
-                    None => {
-                        catch_up.notices.frames.push(entry.frame.clone());
-                        return;
-                    }
-                },
-                Some(PlanSubscription::Live { last_seq, .. }) => match *seq {
-                    Some(seq) if seq <= *last_seq => false,
-                    Some(seq) => {
-                        *last_seq = seq;
-                        true
-                    }
-                    None => true,
-                },
-            },
-        };
-        if written {
-            ctx.text(entry.frame.clone());
-        } else {
-            self.outbound.pop_bytes(entry.wire_len());
-        }
-    }
-}
-
-impl Handler<CloseConnection> for WsSession {
-    type Result = ();
-
-    fn handle(&mut self, msg: CloseConnection, ctx: &mut Self::Context) {
-        log::info!(
-            "connection {}: closing {} {} ({} frames, {} bytes waiting)",
-            self.id,
-            msg.code,
-            msg.reason,
-            self.outbound.queued_frames(),
-            self.outbound.queued_bytes()
-        );
-        self.close_with(ctx, msg.code, msg.reason);
-    }
-}
-
-impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
-    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
-        self.last_heard = Instant::now();
-        let message = match item {
-            Ok(m) => m,
-            Err(ws::ProtocolError::Overflow) => {
-                return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
-            }
-            // The frame guard refused a frame by its header (its error arrives as I/O).
-            Err(_) if self.guard.is_oversized() => {
-                return self.close_with(ctx, close::MESSAGE_TOO_BIG, "message too big");
-            }
-            // A whole text frame that is not UTF-8 (RFC 6455 §7.4.1).
-            Err(e) if protocol::is_invalid_utf8_text(&e) => {
-                return self.close_with(ctx, close::INVALID_PAYLOAD, "invalid UTF-8");
-            }
-            // The connection is gone (e.g. the peer sent its close and hung up at once):
-            // nobody to send a close frame to.
-            Err(ws::ProtocolError::Io(e)) if self.guard.is_lost() => {
-                log::debug!("connection {}: lost: {e}", self.id);
-                return ctx.stop();
-            }
-            Err(e) => {
-                log::info!("connection {}: protocol error: {e}", self.id);
-                return self.close_with(ctx, close::PROTOCOL_ERROR, "protocol error");
-            }
-        };
-        // One token per message: a fragmented message counts once, at its first frame; the
-        // rest of a refused fragmented message is skipped.
-        let counted = match &message {
-            ws::Message::Text(_) | ws::Message::Binary(_) | ws::Message::Ping(_) => true,
-            ws::Message::Continuation(item) => {
-                let first = matches!(
-                    item,
-                    actix_http::ws::Item::FirstText(_) | actix_http::ws::Item::FirstBinary(_)
-                );
-                if !first && self.skipping_fragments {
-                    self.skipping_fragments = !matches!(item, actix_http::ws::Item::Last(_));
-                    return;
-                }
-                first
-            }
-            ws::Message::Pong(_) | ws::Message::Close(_) | ws::Message::Nop => false,
-        };
-        if counted && !self.admit(ctx) {
-            self.skipping_fragments = matches!(message, ws::Message::Continuation(_));
-            return;
-        }
-        match message {
-            ws::Message::Text(text) => self.handle_text(&text, ctx),
-            ws::Message::Binary(_) => self.send_error(
-                ctx,
-                None,
-                ErrorCode::BadRequest,
-                "binary frames are not supported; send JSON text",
-            ),
-            ws::Message::Continuation(item) => {
-                if let Some((is_text, bytes)) = self.push_fragment(item, ctx) {
-                    match (is_text, String::from_utf8(bytes)) {
-                        (true, Ok(text)) => self.handle_text(&text, ctx),
-                        (true, Err(_)) => {
-                            self.close_with(ctx, close::INVALID_PAYLOAD, "invalid UTF-8")
-                        }
-                        (false, _) => self.send_error(
-                            ctx,
-                            None,
-                            ErrorCode::BadRequest,
-                            "binary frames are not supported; send JSON text",
-                        ),
-                    }
-                }
-            }
-            ws::Message::Ping(bytes) => {
-                self.outbound.push(wire_len(bytes.len()));
-                ctx.pong(&bytes);
-            }
-            ws::Message::Pong(_) | ws::Message::Nop => {}
-            ws::Message::Close(_) => self.close_with(ctx, close::NORMAL, "normal"),
-        }
-    }
-
-    fn finished(&mut self, ctx: &mut Self::Context) {
-        ctx.stop();
     }
 }
 

@@ -15,7 +15,7 @@
 //!   of its plan, `n` in order with no gap. Latency = receipt − the embedded send time.
 //!
 //! After a drain (`--drain`, 2 s), one JSON line goes to stdout and a summary to stderr
-//! (see [`report`]). Clients run as tasks on `--threads` actix systems (one per thread);
+//! (see `report.rs`). Clients run as tasks on `--threads` actix systems (one per thread);
 //! the orchestration, the writers and the typing sender run on the calling thread's own
 //! system. Phases are handed to the client threads through atomics.
 
