@@ -14,6 +14,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::db::DbError;
 use crate::model::Task;
 
 /// The stable error codes of the contract, serialized as snake_case.
@@ -221,6 +222,22 @@ impl From<r2d2::Error> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(format!("blocking pool: {err}"))
+    }
+}
+
+/// Persistence failures the service layer left as they are. A missing row that a service
+/// expected is its own 404 ("plan not found", "task not found") before it gets here.
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => ApiError::NotFound("not found".into()),
+            DbError::Unavailable { .. } => ApiError::Unavailable(err.to_string()),
+            // The contract's 409 is the version mismatch, with the task as it is now; a
+            // key collision reaching the client is a bug on our side.
+            DbError::Conflict { .. } | DbError::Other { .. } => {
+                ApiError::Internal(format!("database: {err}"))
+            }
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod comments;
 pub mod due_reminders;
+pub mod error;
 pub mod events;
 pub mod members;
 pub mod models;
@@ -29,6 +30,8 @@ use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
+
+pub use error::DbError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
