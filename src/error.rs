@@ -219,12 +219,6 @@ impl From<r2d2::Error> for ApiError {
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(err: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(format!("blocking pool: {err}"))
-    }
-}
-
 /// Persistence failures the service layer left as they are. A missing row that a service
 /// expected is its own 404 ("plan not found", "task not found") before it gets here.
 impl From<DbError> for ApiError {

@@ -137,6 +137,24 @@ impl From<serde_json::Error> for DbError {
     }
 }
 
+/// Why [`super::Database::connect`] failed: the step, and the database's answer.
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {source}")]
+pub struct SetupError {
+    step: String,
+    source: DbError,
+}
+
+impl SetupError {
+    /// `step` failed with `source` (a diesel, pool, connection or migration error).
+    pub(super) fn new(step: impl Into<String>, source: impl Into<DbError>) -> SetupError {
+        SetupError {
+            step: step.into(),
+            source: source.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
