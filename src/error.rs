@@ -1,14 +1,17 @@
 //! The one error type at the HTTP and WebSocket boundary.
 //!
 //! Which error type to use where:
-//! - Request handlers, query functions and the WebSocket session return [`ApiError`]. Each
-//!   variant maps to one row of the contract's error table (status + stable snake_case
-//!   code), so a handler never builds an error body by hand.
-//! - Database and pool failures convert into `ApiError` through `From`: a lost or refused
-//!   connection becomes `Unavailable` (503, nothing written), anything unexpected becomes
-//!   `Internal` (500) with the detail logged, never sent.
-//! - Start-up problems (bad configuration, migrations) use [`crate::config::ConfigError`] or
-//!   `std::io::Error`; they stop the process and are not client-facing.
+//! - Request handlers, services (`crate::service`) and the WebSocket session return
+//!   [`ApiError`]. Each variant maps to one row of the contract's error table (status +
+//!   stable snake_case code), so a handler never builds an error body by hand.
+//! - Query functions (`crate::db`) return [`DbError`], which knows nothing of HTTP. A
+//!   service decides what an absent row means for the client (`plan not found`, `task not
+//!   found`, 403 for too low a role); what it leaves converts here through `From`: a lost or
+//!   refused connection, a pool timeout or a locked SQLite file becomes `Unavailable` (503,
+//!   nothing written), a missing row `NotFound` (404), anything else (a key collision
+//!   included) `Internal` (500) with the detail logged, never sent.
+//! - Start-up problems use [`crate::config::ConfigError`], `std::io::Error` or the
+//!   database's [`crate::db::SetupError`]; they stop the process and are not client-facing.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -179,43 +182,6 @@ impl ResponseError for ApiError {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(body)
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match err {
-            Error::NotFound => ApiError::NotFound("not found".into()),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info)
-            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
-                ApiError::Unavailable(info.message().to_string())
-            }
-            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if is_connection_failure(info.message()) =>
-            {
-                ApiError::Unavailable(info.message().to_string())
-            }
-            other => ApiError::Internal(format!("database: {other}")),
-        }
-    }
-}
-
-/// libpq and SQLite report lost servers and busy files as "unknown" errors; recognise the
-/// ones that mean "try again later" rather than "bug".
-fn is_connection_failure(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("server closed the connection")
-        || m.contains("connection refused")
-        || m.contains("could not connect")
-        || m.contains("terminating connection")
-        || m.contains("no connection to the server")
-        || m.contains("database is locked")
-}
-
-impl From<r2d2::Error> for ApiError {
-    fn from(err: r2d2::Error) -> Self {
-        ApiError::Unavailable(format!("connection pool: {err}"))
     }
 }
 

@@ -1,5 +1,9 @@
 //! Persistence: one diesel code base for SQLite (default, bundled) and PostgreSQL.
 //!
+//! Nothing here knows about HTTP or the web framework: query functions answer
+//! [`DbError`]; what a missing row or an outage means for a client is decided above, by
+//! the services and the boundary's `ApiError`.
+//!
 //! # Layout
 //! - [`DbConnection`]: diesel `MultiConnection` over both backends; every query function
 //!   takes `&mut DbConnection`, so nothing is written twice.
@@ -9,7 +13,9 @@
 //!   fail with any error that a [`DbError`] converts into, so a service returns its own.
 //! - [`error`]: [`DbError`] (not found, conflict, unavailable, other) and [`SetupError`].
 //! - one module per table (`users`, `plans`, `members`, `tasks`, `comments`, `events`,
-//!   `settings`), each with plain synchronous query functions.
+//!   `settings`, `due_reminders`), each with plain synchronous query functions that
+//!   answer `Result<_, DbError>`; an absent row is an `Option` or a documented
+//!   [`DbError::NotFound`], never a client-facing error.
 
 pub mod comments;
 pub mod due_reminders;

@@ -112,7 +112,7 @@ pub async fn presence(
     let (uid, pid) = (user.id().to_string(), plan_id.clone());
     state
         .db
-        .read(move |c| crate::db::members::require_role(c, &pid, &uid, crate::model::Role::Viewer))
+        .read(move |c| service::require_role(c, &pid, &uid, crate::model::Role::Viewer))
         .await?;
     let participants = state
         .registry

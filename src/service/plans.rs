@@ -86,7 +86,7 @@ pub fn snapshot(
     user_id: &str,
     plan_id: &str,
 ) -> Result<PlanSnapshot, ApiError> {
-    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    super::require_role(conn, plan_id, user_id, Role::Viewer)?;
     let row = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
     Ok(PlanSnapshot {
         seq: row.seq,
@@ -120,12 +120,9 @@ pub fn update(
     if new_title == current.title && new_description == current.description {
         return Ok(Outcome::quiet(plan_id, Plan::from(current)));
     }
-    let plan = Plan::from(db::plans::update(
-        conn,
-        plan_id,
-        &new_title,
-        new_description.as_deref(),
-    )?);
+    let plan = db::plans::update(conn, plan_id, &new_title, new_description.as_deref())?
+        .map(Plan::from)
+        .ok_or_else(ApiError::plan_not_found)?;
     events.emit(conn, "plan-updated", &serde_json::json!({ "plan": plan }))?;
     Ok(events.finish(plan))
 }

@@ -142,13 +142,13 @@ pub fn create(
 pub fn get(conn: &mut DbConnection, user_id: &str, task_id: &str) -> Result<Task, ApiError> {
     validate::id("taskId", task_id)?;
     let task = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    db::members::require_role(conn, &task.plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
+    super::require_role(conn, &task.plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
     Ok(task)
 }
 
 pub fn list(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Vec<Task>, ApiError> {
-    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
-    db::tasks::list(conn, plan_id)
+    super::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    Ok(db::tasks::list(conn, plan_id)?)
 }
 
 pub fn plan_progress(
@@ -156,7 +156,7 @@ pub fn plan_progress(
     user_id: &str,
     plan_id: &str,
 ) -> Result<Progress, ApiError> {
-    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    super::require_role(conn, plan_id, user_id, Role::Viewer)?;
     progress(conn, plan_id)
 }
 
