@@ -26,15 +26,9 @@ pub fn plan_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, DbEr
         .optional()?)
 }
 
+/// The plan's tasks in board order.
 pub fn list(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<Task>, DbError> {
-    Ok(tasks::table
-        .filter(tasks::plan_id.eq(plan_id))
-        .order((tasks::position, tasks::created_at, tasks::id))
-        .select(TaskRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Task::from)
-        .collect())
+    in_board_order(conn, plan_id, None)
 }
 
 /// The plan's tasks assigned to `user_id`, in board order.
@@ -43,9 +37,20 @@ pub fn assigned_to(
     plan_id: &str,
     user_id: &str,
 ) -> Result<Vec<Task>, DbError> {
-    Ok(tasks::table
-        .filter(tasks::plan_id.eq(plan_id))
-        .filter(tasks::assignee_id.eq(user_id))
+    in_board_order(conn, plan_id, Some(user_id))
+}
+
+/// The plan's tasks (only those assigned to `assignee`, when given) in board order.
+fn in_board_order(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    assignee: Option<&str>,
+) -> Result<Vec<Task>, DbError> {
+    let mut query = tasks::table.filter(tasks::plan_id.eq(plan_id)).into_boxed();
+    if let Some(user_id) = assignee {
+        query = query.filter(tasks::assignee_id.eq(user_id));
+    }
+    Ok(query
         .order((tasks::position, tasks::created_at, tasks::id))
         .select(TaskRow::as_select())
         .load(conn)?
