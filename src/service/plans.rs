@@ -46,11 +46,8 @@ pub fn create(
     input: NewPlan,
     max_plans: i64,
 ) -> Result<Outcome<Plan>, ApiError> {
-    let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
-    let description = input
-        .description
-        .map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-        .transpose()?;
+    let (title, description) =
+        validate::title_and_description(&input.title, input.description.as_deref())?;
     db::users::lock(conn, &actor.id, &actor.name)?;
     limits::check(
         Limit::PlansPerUser,
@@ -102,17 +99,10 @@ pub fn update(
     plan_id: &str,
     patch: PlanPatch,
 ) -> Result<Outcome<Plan>, ApiError> {
-    let title = patch
-        .title
-        .map(|t| validate::title("title", &t, validate::MAX_TITLE))
-        .transpose()?;
-    let description = patch
-        .description
-        .map(|d| {
-            d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-                .transpose()
-        })
-        .transpose()?;
+    let (title, description) = validate::title_and_description_patch(
+        patch.title.as_deref(),
+        patch.description.as_ref().map(Option::as_deref),
+    )?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
     let current = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
     let new_title = title.unwrap_or_else(|| current.title.clone());

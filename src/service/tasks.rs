@@ -99,11 +99,8 @@ pub fn create(
     input: NewTask,
     max_tasks: i64,
 ) -> Result<Outcome<Task>, ApiError> {
-    let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
-    let description = input
-        .description
-        .map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-        .transpose()?;
+    let (title, description) =
+        validate::title_and_description(&input.title, input.description.as_deref())?;
     let due_at = input.due_at.as_deref().map(parse_due).transpose()?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Editor)?;
     limits::check(
@@ -180,17 +177,10 @@ pub fn update(
     expected_version: Option<i64>,
 ) -> Result<Outcome<Task>, ApiError> {
     validate::id("taskId", task_id)?;
-    let title = patch
-        .title
-        .map(|t| validate::title("title", &t, validate::MAX_TITLE))
-        .transpose()?;
-    let description = patch
-        .description
-        .map(|d| {
-            d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-                .transpose()
-        })
-        .transpose()?;
+    let (title, description) = validate::title_and_description_patch(
+        patch.title.as_deref(),
+        patch.description.as_ref().map(Option::as_deref),
+    )?;
     let due_at = patch
         .due_at
         .map(|d| d.as_deref().map(parse_due).transpose())
