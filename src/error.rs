@@ -1,19 +1,23 @@
 //! The one error type at the HTTP and WebSocket boundary.
 //!
 //! Which error type to use where:
-//! - Request handlers, query functions and the WebSocket session return [`ApiError`]. Each
-//!   variant maps to one row of the contract's error table (status + stable snake_case
-//!   code), so a handler never builds an error body by hand.
-//! - Database and pool failures convert into `ApiError` through `From`: a lost or refused
-//!   connection becomes `Unavailable` (503, nothing written), anything unexpected becomes
-//!   `Internal` (500) with the detail logged, never sent.
-//! - Start-up problems (bad configuration, migrations) use [`crate::config::ConfigError`] or
-//!   `std::io::Error`; they stop the process and are not client-facing.
+//! - Request handlers, services (`crate::service`) and the WebSocket session return
+//!   [`ApiError`]. Each variant maps to one row of the contract's error table (status +
+//!   stable snake_case code), so a handler never builds an error body by hand.
+//! - Query functions (`crate::db`) return [`DbError`], which knows nothing of HTTP. A
+//!   service decides what an absent row means for the client (`plan not found`, `task not
+//!   found`, 403 for too low a role); what it leaves converts here through `From`: a lost or
+//!   refused connection, a pool timeout or a locked SQLite file becomes `Unavailable` (503,
+//!   nothing written), a missing row `NotFound` (404), anything else (a key collision
+//!   included) `Internal` (500) with the detail logged, never sent.
+//! - Start-up problems use [`crate::config::ConfigError`], `std::io::Error` or the
+//!   database's [`crate::db::SetupError`]; they stop the process and are not client-facing.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::db::DbError;
 use crate::model::Task;
 
 /// The stable error codes of the contract, serialized as snake_case.
@@ -181,46 +185,19 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+/// Persistence failures the service layer left as they are. A missing row that a service
+/// expected is its own 404 ("plan not found", "task not found") before it gets here.
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
         match err {
-            Error::NotFound => ApiError::NotFound("not found".into()),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info)
-            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
-                ApiError::Unavailable(info.message().to_string())
+            DbError::NotFound => ApiError::NotFound("not found".into()),
+            DbError::Unavailable { .. } => ApiError::Unavailable(err.to_string()),
+            // The contract's 409 is the version mismatch, with the task as it is now; a
+            // key collision reaching the client is a bug on our side.
+            DbError::Conflict { .. } | DbError::Other { .. } => {
+                ApiError::Internal(format!("database: {err}"))
             }
-            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if is_connection_failure(info.message()) =>
-            {
-                ApiError::Unavailable(info.message().to_string())
-            }
-            other => ApiError::Internal(format!("database: {other}")),
         }
-    }
-}
-
-/// libpq and SQLite report lost servers and busy files as "unknown" errors; recognise the
-/// ones that mean "try again later" rather than "bug".
-fn is_connection_failure(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("server closed the connection")
-        || m.contains("connection refused")
-        || m.contains("could not connect")
-        || m.contains("terminating connection")
-        || m.contains("no connection to the server")
-        || m.contains("database is locked")
-}
-
-impl From<r2d2::Error> for ApiError {
-    fn from(err: r2d2::Error) -> Self {
-        ApiError::Unavailable(format!("connection pool: {err}"))
-    }
-}
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(err: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(format!("blocking pool: {err}"))
     }
 }
 

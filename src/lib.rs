@@ -10,8 +10,10 @@
 //! - [`config`]: settings from environment variables and flags.
 //! - [`error`]: `ApiError`, the one error type at the boundary, and its codes.
 //! - [`auth`]: JWT verification, the dev-mode secret, the `AuthUser` extractor.
-//! - [`db`]: diesel over SQLite or PostgreSQL; pool, migrations, query functions.
-//! - [`service`]: each mutation as one transaction (change + events), then publish.
+//! - [`db`]: diesel over SQLite or PostgreSQL; pool, migrations, query functions, and
+//!   `DbError`; it knows nothing of HTTP.
+//! - [`service`]: each mutation as one transaction (change + events), then publish; the
+//!   access checks, and what a missing row means for the client.
 //! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade.
 //! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
 //!   and presence), `Registry` (rooms' lifecycle, users' sessions); the wire protocol.

@@ -151,9 +151,56 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     Ok(value.to_string())
 }
 
+/// The `title` and optional `description` of a new plan or task.
+pub fn title_and_description(
+    title: &str,
+    description: Option<&str>,
+) -> Result<(String, Option<String>), ApiError> {
+    Ok((
+        self::title("title", title, MAX_TITLE)?,
+        description.map(self::description).transpose()?,
+    ))
+}
+
+/// The `title` and `description` of a plan's or task's PATCH: an absent field stays
+/// absent, a `null` description clears it.
+pub fn title_and_description_patch(
+    title: Option<&str>,
+    description: Option<Option<&str>>,
+) -> Result<(Option<String>, Option<Option<String>>), ApiError> {
+    Ok((
+        title
+            .map(|t| self::title("title", t, MAX_TITLE))
+            .transpose()?,
+        description
+            .map(|d| d.map(self::description).transpose())
+            .transpose()?,
+    ))
+}
+
+fn description(value: &str) -> Result<String, ApiError> {
+    text("description", value, MAX_DESCRIPTION)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_patch_keeps_absent_fields_absent_and_a_null_description_clears() {
+        assert!(matches!(
+            title_and_description_patch(None, None),
+            Ok((None, None))
+        ));
+        assert!(matches!(
+            title_and_description_patch(Some(" New "), Some(None)),
+            Ok((Some(t), Some(None))) if t == "New"
+        ));
+        match title_and_description_patch(None, Some(Some("a\u{0007}b"))) {
+            Err(e) => assert!(e.to_string().starts_with("description:"), "{e}"),
+            Ok(v) => panic!("accepted {v:?}"),
+        }
+    }
 
     #[test]
     fn ids_refuse_slashes_and_empty_strings() {

@@ -4,18 +4,17 @@ use diesel::prelude::*;
 
 use super::models::CommentRow;
 use super::schema::comments;
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 use crate::model::Comment;
 
-pub fn insert(conn: &mut DbConnection, row: &CommentRow) -> Result<(), ApiError> {
+pub fn insert(conn: &mut DbConnection, row: &CommentRow) -> Result<(), DbError> {
     diesel::insert_into(comments::table)
         .values(row)
         .execute(conn)?;
     Ok(())
 }
 
-pub fn list_for_task(conn: &mut DbConnection, task_id: &str) -> Result<Vec<Comment>, ApiError> {
+pub fn list_for_task(conn: &mut DbConnection, task_id: &str) -> Result<Vec<Comment>, DbError> {
     Ok(comments::table
         .filter(comments::task_id.eq(task_id))
         .order((comments::created_at, comments::id))

@@ -5,8 +5,7 @@ use diesel::prelude::*;
 
 use super::models::TaskRow;
 use super::schema::{due_reminders, plan_members, tasks};
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 use crate::model::Task;
 
 /// Assigned tasks due in `(now, until]` whose reminder for that due time was not sent yet,
@@ -17,7 +16,7 @@ pub fn due_unreminded(
     now: NaiveDateTime,
     until: NaiveDateTime,
     limit: i64,
-) -> Result<Vec<Task>, ApiError> {
+) -> Result<Vec<Task>, DbError> {
     Ok(tasks::table
         .left_join(
             due_reminders::table.on(due_reminders::task_id
@@ -51,7 +50,7 @@ pub fn claim(
     assignee: &str,
     due_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<bool, ApiError> {
+) -> Result<bool, DbError> {
     let current = tasks::table
         .inner_join(
             plan_members::table.on(plan_members::plan_id

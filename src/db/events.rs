@@ -6,8 +6,7 @@ use diesel::prelude::*;
 
 use super::models::EventRow;
 use super::schema::plan_events;
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 
 /// A committed (or about to be committed) event: its number and the exact frame clients
 /// receive.
@@ -40,7 +39,7 @@ pub fn store(
     event_type: &str,
     payload: String,
     created_at: NaiveDateTime,
-) -> Result<StoredEvent, ApiError> {
+) -> Result<StoredEvent, DbError> {
     let row = EventRow {
         plan_id: plan_id.to_string(),
         seq,
@@ -60,7 +59,7 @@ pub fn after(
     plan_id: &str,
     after: i64,
     limit: i64,
-) -> Result<Vec<StoredEvent>, ApiError> {
+) -> Result<Vec<StoredEvent>, DbError> {
     Ok(plan_events::table
         .filter(plan_events::plan_id.eq(plan_id))
         .filter(plan_events::seq.gt(after))
@@ -83,7 +82,7 @@ pub fn page_within(
     through: i64,
     budget: usize,
     max_events: i64,
-) -> Result<Vec<StoredEvent>, ApiError> {
+) -> Result<Vec<StoredEvent>, DbError> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let size = match conn {
@@ -119,7 +118,7 @@ pub fn between(
     plan_id: &str,
     after: i64,
     through: i64,
-) -> Result<Vec<StoredEvent>, ApiError> {
+) -> Result<Vec<StoredEvent>, DbError> {
     Ok(plan_events::table
         .filter(plan_events::plan_id.eq(plan_id))
         .filter(plan_events::seq.gt(after))
@@ -133,7 +132,7 @@ pub fn between(
 }
 
 /// The oldest seq still stored for the plan, if any.
-pub fn oldest_kept(conn: &mut DbConnection, plan_id: &str) -> Result<Option<i64>, ApiError> {
+pub fn oldest_kept(conn: &mut DbConnection, plan_id: &str) -> Result<Option<i64>, DbError> {
     Ok(plan_events::table
         .filter(plan_events::plan_id.eq(plan_id))
         .select(diesel::dsl::min(plan_events::seq))
@@ -148,7 +147,7 @@ pub fn can_resume(
     plan_id: &str,
     since: i64,
     current_seq: i64,
-) -> Result<bool, ApiError> {
+) -> Result<bool, DbError> {
     if since > current_seq {
         return Ok(false);
     }
@@ -177,7 +176,7 @@ pub fn prune_targets(
     conn: &mut DbConnection,
     keep: i64,
     cutoff: chrono::NaiveDateTime,
-) -> Result<Vec<PruneTarget>, ApiError> {
+) -> Result<Vec<PruneTarget>, DbError> {
     use diesel::dsl::{max, min};
     let spans: Vec<(String, Option<i64>, Option<i64>)> = plan_events::table
         .group_by(plan_events::plan_id)
@@ -220,7 +219,7 @@ pub fn prune_batch(
     conn: &mut DbConnection,
     target: &PruneTarget,
     batch: i64,
-) -> Result<usize, ApiError> {
+) -> Result<usize, DbError> {
     let oldest: Option<i64> = plan_events::table
         .filter(plan_events::plan_id.eq(&target.plan_id))
         .select(diesel::dsl::min(plan_events::seq))

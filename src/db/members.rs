@@ -1,11 +1,11 @@
-//! Plan membership and roles: the access check behind every route and every join.
+//! Plan membership and roles: what the access checks (`service::require_role`, the
+//! WebSocket join) read.
 
 use diesel::prelude::*;
 
 use super::models::MemberRow;
 use super::schema::{plan_members, plans, users};
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 use crate::model::{now, Member, Role};
 
 /// The user's role on a live (not deleted) plan, or `None` when not a member.
@@ -13,7 +13,7 @@ pub fn role_of(
     conn: &mut DbConnection,
     plan_id: &str,
     user_id: &str,
-) -> Result<Option<Role>, ApiError> {
+) -> Result<Option<Role>, DbError> {
     let role: Option<String> = plan_members::table
         .inner_join(plans::table)
         .filter(plan_members::plan_id.eq(plan_id))
@@ -25,26 +25,7 @@ pub fn role_of(
     Ok(role.as_deref().and_then(Role::parse))
 }
 
-/// Succeeds when the user has at least `min` on the plan. A non-member gets the same 404
-/// as for a plan that does not exist; a member with too low a role gets 403.
-pub fn require_role(
-    conn: &mut DbConnection,
-    plan_id: &str,
-    user_id: &str,
-    min: Role,
-) -> Result<Role, ApiError> {
-    match role_of(conn, plan_id, user_id)? {
-        None => Err(ApiError::plan_not_found()),
-        Some(role) if role < min => Err(ApiError::Forbidden(format!(
-            "this needs the {} role on the plan; you are {}",
-            min.as_str(),
-            role.as_str()
-        ))),
-        Some(role) => Ok(role),
-    }
-}
-
-pub fn list(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<Member>, ApiError> {
+pub fn list(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<Member>, DbError> {
     let rows: Vec<(String, String, String)> = plan_members::table
         .inner_join(users::table)
         .filter(plan_members::plan_id.eq(plan_id))
@@ -66,7 +47,7 @@ pub fn find(
     conn: &mut DbConnection,
     plan_id: &str,
     user_id: &str,
-) -> Result<Option<Member>, ApiError> {
+) -> Result<Option<Member>, DbError> {
     let row: Option<(String, String)> = plan_members::table
         .inner_join(users::table)
         .filter(plan_members::plan_id.eq(plan_id))
@@ -87,7 +68,7 @@ pub fn insert(
     plan_id: &str,
     user_id: &str,
     role: Role,
-) -> Result<(), ApiError> {
+) -> Result<(), DbError> {
     let row = MemberRow {
         plan_id: plan_id.to_string(),
         user_id: user_id.to_string(),
@@ -105,31 +86,31 @@ pub fn set_role(
     plan_id: &str,
     user_id: &str,
     role: Role,
-) -> Result<(), ApiError> {
+) -> Result<(), DbError> {
     diesel::update(plan_members::table.find((plan_id, user_id)))
         .set(plan_members::role.eq(role.as_str()))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn delete(conn: &mut DbConnection, plan_id: &str, user_id: &str) -> Result<(), ApiError> {
+pub fn delete(conn: &mut DbConnection, plan_id: &str, user_id: &str) -> Result<(), DbError> {
     diesel::delete(plan_members::table.find((plan_id, user_id))).execute(conn)?;
     Ok(())
 }
 
-pub fn delete_all(conn: &mut DbConnection, plan_id: &str) -> Result<(), ApiError> {
+pub fn delete_all(conn: &mut DbConnection, plan_id: &str) -> Result<(), DbError> {
     diesel::delete(plan_members::table.filter(plan_members::plan_id.eq(plan_id))).execute(conn)?;
     Ok(())
 }
 
-pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
+pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, DbError> {
     Ok(plan_members::table
         .filter(plan_members::plan_id.eq(plan_id))
         .count()
         .get_result(conn)?)
 }
 
-pub fn count_owners(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
+pub fn count_owners(conn: &mut DbConnection, plan_id: &str) -> Result<i64, DbError> {
     Ok(plan_members::table
         .filter(plan_members::plan_id.eq(plan_id))
         .filter(plan_members::role.eq(Role::Owner.as_str()))

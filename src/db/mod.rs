@@ -1,16 +1,25 @@
 //! Persistence: one diesel code base for SQLite (default, bundled) and PostgreSQL.
 //!
+//! Nothing here knows about HTTP or the web framework: query functions answer
+//! [`DbError`]; what a missing row or an outage means for a client is decided above, by
+//! the services and the boundary's `ApiError`.
+//!
 //! # Layout
 //! - [`DbConnection`]: diesel `MultiConnection` over both backends; every query function
 //!   takes `&mut DbConnection`, so nothing is written twice.
 //! - [`Database`]: the r2d2 pool plus the rules for using it from async code: every call
-//!   runs on the blocking thread pool (`web::block`), never on an actix event loop; writes
-//!   go through [`Database::write`], which opens the transaction.
+//!   runs on tokio's blocking thread pool (`spawn_blocking`), never on an event loop;
+//!   writes go through [`Database::write`], which opens the transaction. Its closures may
+//!   fail with any error that a [`DbError`] converts into, so a service returns its own.
+//! - [`error`]: [`DbError`] (not found, conflict, unavailable, other) and [`SetupError`].
 //! - one module per table (`users`, `plans`, `members`, `tasks`, `comments`, `events`,
-//!   `settings`), each with plain synchronous query functions.
+//!   `settings`, `due_reminders`), each with plain synchronous query functions that
+//!   answer `Result<_, DbError>`; an absent row is an `Option` or a documented
+//!   [`DbError::NotFound`], never a client-facing error.
 
 pub mod comments;
 pub mod due_reminders;
+pub mod error;
 pub mod events;
 pub mod members;
 pub mod models;
@@ -28,7 +37,7 @@ use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::error::ApiError;
+pub use error::{DbError, SetupError};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -138,7 +147,7 @@ pub struct Database {
 impl Database {
     /// Opens the pool (failing fast if the database cannot be reached) and runs the
     /// embedded migrations.
-    pub fn connect(url: &str, pool_size: u32) -> Result<Database, String> {
+    pub fn connect(url: &str, pool_size: u32) -> Result<Database, SetupError> {
         let backend = Backend::of_url(url);
         let manager_url = match backend {
             Backend::Sqlite => sqlite_path(url).to_string(),
@@ -146,10 +155,11 @@ impl Database {
         };
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set it once, before the pool opens.
-            let mut conn = SqliteConnection::establish(&manager_url)
-                .map_err(|e| format!("cannot open SQLite database {manager_url:?}: {e}"))?;
+            let mut conn = SqliteConnection::establish(&manager_url).map_err(|e| {
+                SetupError::new(format!("cannot open SQLite database {manager_url:?}"), e)
+            })?;
             conn.batch_execute("PRAGMA journal_mode = WAL;")
-                .map_err(|e| format!("cannot enable WAL on {manager_url:?}: {e}"))?;
+                .map_err(|e| SetupError::new(format!("cannot enable WAL on {manager_url:?}"), e))?;
         }
         let manager = Manager {
             url: manager_url,
@@ -160,7 +170,7 @@ impl Database {
             .connection_timeout(Duration::from_secs(5))
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+            .map_err(|e| SetupError::new(CANNOT_CONNECT, e))?;
         let db = Database {
             pool,
             backend,
@@ -170,16 +180,16 @@ impl Database {
         Ok(db)
     }
 
-    fn migrate(&self) -> Result<(), String> {
+    fn migrate(&self) -> Result<(), SetupError> {
         let mut conn = self
             .pool
             .get()
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+            .map_err(|e| SetupError::new(CANNOT_CONNECT, e))?;
         let applied = match &mut *conn {
             DbConnection::Sqlite(c) => c.run_pending_migrations(MIGRATIONS).map(|v| v.len()),
             DbConnection::Pg(c) => c.run_pending_migrations(MIGRATIONS).map(|v| v.len()),
         }
-        .map_err(|e| format!("migrations failed: {e}"))?;
+        .map_err(|e| SetupError::new("migrations failed", DbError::other(e)))?;
         if applied > 0 {
             log::info!("applied {applied} database migration(s)");
         }
@@ -187,26 +197,28 @@ impl Database {
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+        on_blocking_pool(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
             f(&mut conn)
         })
-        .await?
+        .await
     }
 
     /// Runs `f` inside one transaction on the blocking thread pool; rolled back when `f`
     /// fails. On PostgreSQL, `f`'s first statement should lock the plan row
     /// (`plans::lock_for_write`) so that writers of one plan queue up.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         self.write_then(|_| Ok(()), f, |_| {}).await
     }
@@ -218,48 +230,51 @@ impl Database {
     /// the commit succeeded: work that must follow every commit (publishing its events)
     /// goes there, and it runs even if the HTTP client disconnects and the handler's
     /// future is dropped while the transaction runs.
-    pub async fn write_then<T, C, F, A>(
+    pub async fn write_then<T, E, C, F, A>(
         &self,
         before_write: C,
         f: F,
         after_commit: A,
-    ) -> Result<T, ApiError>
+    ) -> Result<T, E>
     where
-        C: FnOnce(&mut DbConnection) -> Result<(), ApiError> + Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        C: FnOnce(&mut DbConnection) -> Result<(), E> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         A: FnOnce(&T) + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
         let writer = self.sqlite_writer.clone();
         let backend = self.backend;
-        actix_web::web::block(move || {
-            let mut pooled = pool.get()?;
+        on_blocking_pool(move || {
+            let mut pooled = pool.get().map_err(DbError::from)?;
             let conn: &mut DbConnection = &mut pooled;
             before_write(conn)?;
             let _guard = match backend {
                 Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
                 Backend::Postgres => None,
             };
-            let value = conn.transaction(f)?;
+            let value = in_transaction(conn, f)?;
             after_commit(&value);
             Ok(value)
         })
-        .await?
+        .await
     }
 
     /// A consistent read: everything `f` reads comes from one snapshot (SQLite read
     /// transactions are snapshots; PostgreSQL needs REPEATABLE READ for that).
-    pub async fn snapshot<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn snapshot<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         self.read(move |conn| {
-            conn.transaction(|conn| {
+            in_transaction(conn, |conn| {
                 if let DbConnection::Pg(_) = conn {
                     diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                        .execute(conn)?;
+                        .execute(conn)
+                        .map_err(DbError::from)?;
                 }
                 f(conn)
             })
@@ -268,11 +283,50 @@ impl Database {
     }
 
     /// `SELECT 1`, for `/readyz`.
-    pub async fn ping(&self) -> Result<(), ApiError> {
-        self.read(|conn| {
-            conn.batch_execute("SELECT 1")?;
-            Ok(())
-        })
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).await
+    }
+}
+
+/// The step [`Database::connect`] names when no connection can be had.
+const CANNOT_CONNECT: &str = "cannot connect to the database";
+
+/// Runs `f` on tokio's blocking thread pool (diesel blocks). A panic in `f` (or the
+/// runtime shutting down first) becomes [`DbError::Other`].
+async fn on_blocking_pool<T, E, F>(f: F) -> Result<T, E>
+where
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
         .await
+        .map_err(|e| E::from(DbError::other(e)))?
+}
+
+/// `conn.transaction(f)` for an `f` that fails with any `E: From<DbError>` (diesel wants
+/// `E: From<diesel::result::Error>`): diesel's own failures (BEGIN, COMMIT, ROLLBACK) come
+/// back as a [`DbError`] converted into `E`, `f`'s as they were.
+fn in_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DbError>,
+{
+    conn.transaction(|conn| f(conn).map_err(TransactionError::Caller))
+        .map_err(|e| match e {
+            TransactionError::Caller(e) => e,
+            TransactionError::Diesel(e) => E::from(DbError::from(e)),
+        })
+}
+
+/// The error of [`in_transaction`]'s diesel transaction: the caller's, or diesel's own.
+enum TransactionError<E> {
+    Caller(E),
+    Diesel(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for TransactionError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        TransactionError::Diesel(e)
     }
 }

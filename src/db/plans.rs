@@ -5,18 +5,17 @@ use diesel::prelude::*;
 
 use super::models::PlanRow;
 use super::schema::{plan_members, plans};
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 use crate::model::now;
 
-pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> Result<(), ApiError> {
+pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> Result<(), DbError> {
     diesel::insert_into(plans::table)
         .values(row)
         .execute(conn)?;
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<PlanRow>, ApiError> {
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<PlanRow>, DbError> {
     Ok(plans::table
         .find(id)
         .filter(plans::deleted_at.is_null())
@@ -27,19 +26,19 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<PlanRow>, ApiErr
 
 /// First statement of every write transaction on a plan: takes the plan row's lock
 /// (PostgreSQL) so that writers of one plan run one after another and seq stays gapless
-/// and in commit order. Not found (or deleted) is a 404.
-pub fn lock_for_write(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+/// and in commit order. [`DbError::NotFound`] when the plan does not exist or is deleted.
+pub fn lock_for_write(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
     let n = diesel::update(plans::table.find(id).filter(plans::deleted_at.is_null()))
         .set(plans::seq.eq(plans::seq))
         .execute(conn)?;
     if n == 0 {
-        return Err(ApiError::plan_not_found());
+        return Err(DbError::NotFound);
     }
     Ok(())
 }
 
 /// Plans the user created that are not deleted (what `LIVEPLAN_MAX_PLANS_PER_USER` caps).
-pub fn count_owned(conn: &mut DbConnection, user_id: &str) -> Result<i64, ApiError> {
+pub fn count_owned(conn: &mut DbConnection, user_id: &str) -> Result<i64, DbError> {
     Ok(plans::table
         .filter(plans::owner_id.eq(user_id))
         .filter(plans::deleted_at.is_null())
@@ -48,7 +47,7 @@ pub fn count_owned(conn: &mut DbConnection, user_id: &str) -> Result<i64, ApiErr
 }
 
 /// Plans the user is a member of, newest first.
-pub fn list_for_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<PlanRow>, ApiError> {
+pub fn list_for_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<PlanRow>, DbError> {
     Ok(plans::table
         .inner_join(plan_members::table)
         .filter(plan_members::user_id.eq(user_id))
@@ -60,7 +59,7 @@ pub fn list_for_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<PlanR
 
 /// The plan's last event number (0 before the first event). Deleted plans still answer,
 /// since their event log is still readable.
-pub fn current_seq(conn: &mut DbConnection, id: &str) -> Result<Option<i64>, ApiError> {
+pub fn current_seq(conn: &mut DbConnection, id: &str) -> Result<Option<i64>, DbError> {
     Ok(plans::table
         .find(id)
         .select(plans::seq)
@@ -69,22 +68,21 @@ pub fn current_seq(conn: &mut DbConnection, id: &str) -> Result<Option<i64>, Api
 }
 
 /// Takes the next seq for the plan (one statement: `UPDATE … RETURNING`); the caller
-/// writes the event row with it.
-pub fn next_seq(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
-    diesel::update(plans::table.find(id))
+/// writes the event row with it. [`DbError::NotFound`] when the plan row is missing.
+pub fn next_seq(conn: &mut DbConnection, id: &str) -> Result<i64, DbError> {
+    Ok(diesel::update(plans::table.find(id))
         .set(plans::seq.eq(plans::seq + 1))
         .returning(plans::seq)
-        .get_result(conn)
-        .optional()?
-        .ok_or_else(ApiError::plan_not_found)
+        .get_result(conn)?)
 }
 
+/// Sets the title and description; answers the plan as it is now, `None` when it is gone.
 pub fn update(
     conn: &mut DbConnection,
     id: &str,
     title: &str,
     description: Option<&str>,
-) -> Result<PlanRow, ApiError> {
+) -> Result<Option<PlanRow>, DbError> {
     diesel::update(plans::table.find(id))
         .set((
             plans::title.eq(title),
@@ -92,10 +90,10 @@ pub fn update(
             plans::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    find(conn, id)?.ok_or_else(ApiError::plan_not_found)
+    find(conn, id)
 }
 
-pub fn mark_deleted(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+pub fn mark_deleted(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
     let t = now();
     diesel::update(plans::table.find(id))
         .set((plans::deleted_at.eq(t), plans::updated_at.eq(t)))

@@ -4,10 +4,9 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::schema::server_settings;
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 
-pub fn get(conn: &mut DbConnection, name: &str) -> Result<Option<String>, ApiError> {
+pub fn get(conn: &mut DbConnection, name: &str) -> Result<Option<String>, DbError> {
     Ok(server_settings::table
         .find(name)
         .select(server_settings::value)
@@ -17,7 +16,7 @@ pub fn get(conn: &mut DbConnection, name: &str) -> Result<Option<String>, ApiErr
 
 /// Stores `value` unless a value is already there, and returns the stored one, so two
 /// instances starting at once agree on one value.
-pub fn get_or_insert(conn: &mut DbConnection, name: &str, value: &str) -> Result<String, ApiError> {
+pub fn get_or_insert(conn: &mut DbConnection, name: &str, value: &str) -> Result<String, DbError> {
     if let Some(existing) = get(conn, name)? {
         return Ok(existing);
     }
@@ -33,5 +32,5 @@ pub fn get_or_insert(conn: &mut DbConnection, name: &str, value: &str) -> Result
             other?;
         }
     }
-    get(conn, name)?.ok_or_else(|| ApiError::Internal(format!("setting {name} vanished")))
+    get(conn, name)?.ok_or_else(|| DbError::other(format!("setting {name} vanished")))
 }

@@ -5,11 +5,10 @@ use diesel::prelude::*;
 
 use super::models::TaskRow;
 use super::schema::tasks;
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 use crate::model::{StatusCounts, Task, TaskStatus};
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Task>, ApiError> {
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Task>, DbError> {
     Ok(tasks::table
         .find(id)
         .select(TaskRow::as_select())
@@ -19,7 +18,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Task>, ApiError>
 }
 
 /// The plan a task belongs to, if the task exists.
-pub fn plan_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, ApiError> {
+pub fn plan_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, DbError> {
     Ok(tasks::table
         .find(id)
         .select(tasks::plan_id)
@@ -27,15 +26,9 @@ pub fn plan_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, ApiE
         .optional()?)
 }
 
-pub fn list(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<Task>, ApiError> {
-    Ok(tasks::table
-        .filter(tasks::plan_id.eq(plan_id))
-        .order((tasks::position, tasks::created_at, tasks::id))
-        .select(TaskRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Task::from)
-        .collect())
+/// The plan's tasks in board order.
+pub fn list(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<Task>, DbError> {
+    in_board_order(conn, plan_id, None)
 }
 
 /// The plan's tasks assigned to `user_id`, in board order.
@@ -43,10 +36,21 @@ pub fn assigned_to(
     conn: &mut DbConnection,
     plan_id: &str,
     user_id: &str,
-) -> Result<Vec<Task>, ApiError> {
-    Ok(tasks::table
-        .filter(tasks::plan_id.eq(plan_id))
-        .filter(tasks::assignee_id.eq(user_id))
+) -> Result<Vec<Task>, DbError> {
+    in_board_order(conn, plan_id, Some(user_id))
+}
+
+/// The plan's tasks (only those assigned to `assignee`, when given) in board order.
+fn in_board_order(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    assignee: Option<&str>,
+) -> Result<Vec<Task>, DbError> {
+    let mut query = tasks::table.filter(tasks::plan_id.eq(plan_id)).into_boxed();
+    if let Some(user_id) = assignee {
+        query = query.filter(tasks::assignee_id.eq(user_id));
+    }
+    Ok(query
         .order((tasks::position, tasks::created_at, tasks::id))
         .select(TaskRow::as_select())
         .load(conn)?
@@ -55,14 +59,14 @@ pub fn assigned_to(
         .collect())
 }
 
-pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
+pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, DbError> {
     Ok(tasks::table
         .filter(tasks::plan_id.eq(plan_id))
         .count()
         .get_result(conn)?)
 }
 
-pub fn ids_in_order(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<String>, ApiError> {
+pub fn ids_in_order(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<String>, DbError> {
     Ok(tasks::table
         .filter(tasks::plan_id.eq(plan_id))
         .order((tasks::position, tasks::created_at, tasks::id))
@@ -71,7 +75,7 @@ pub fn ids_in_order(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<String
 }
 
 /// The position after the last task: new tasks go to the end of the board.
-pub fn next_position(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiError> {
+pub fn next_position(conn: &mut DbConnection, plan_id: &str) -> Result<i64, DbError> {
     let last: Option<i64> = tasks::table
         .filter(tasks::plan_id.eq(plan_id))
         .select(max(tasks::position))
@@ -79,7 +83,7 @@ pub fn next_position(conn: &mut DbConnection, plan_id: &str) -> Result<i64, ApiE
     Ok(last.map_or(0, |p| p + 1))
 }
 
-pub fn insert(conn: &mut DbConnection, task: &Task) -> Result<(), ApiError> {
+pub fn insert(conn: &mut DbConnection, task: &Task) -> Result<(), DbError> {
     diesel::insert_into(tasks::table)
         .values(&TaskRow::from(task))
         .execute(conn)?;
@@ -87,31 +91,31 @@ pub fn insert(conn: &mut DbConnection, task: &Task) -> Result<(), ApiError> {
 }
 
 /// Writes every column of `task` (its version already bumped by the caller).
-pub fn save(conn: &mut DbConnection, task: &Task) -> Result<(), ApiError> {
+pub fn save(conn: &mut DbConnection, task: &Task) -> Result<(), DbError> {
     diesel::update(tasks::table.find(&task.id))
         .set(&TaskRow::from(task))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn delete(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+pub fn delete(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
     diesel::delete(tasks::table.find(id)).execute(conn)?;
     Ok(())
 }
 
-pub fn delete_all(conn: &mut DbConnection, plan_id: &str) -> Result<(), ApiError> {
+pub fn delete_all(conn: &mut DbConnection, plan_id: &str) -> Result<(), DbError> {
     diesel::delete(tasks::table.filter(tasks::plan_id.eq(plan_id))).execute(conn)?;
     Ok(())
 }
 
-pub fn set_position(conn: &mut DbConnection, id: &str, position: i64) -> Result<(), ApiError> {
+pub fn set_position(conn: &mut DbConnection, id: &str, position: i64) -> Result<(), DbError> {
     diesel::update(tasks::table.find(id))
         .set(tasks::position.eq(position))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn status_counts(conn: &mut DbConnection, plan_id: &str) -> Result<StatusCounts, ApiError> {
+pub fn status_counts(conn: &mut DbConnection, plan_id: &str) -> Result<StatusCounts, DbError> {
     let rows: Vec<(String, i64)> = tasks::table
         .filter(tasks::plan_id.eq(plan_id))
         .group_by(tasks::status)

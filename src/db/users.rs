@@ -5,8 +5,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::models::UserRow;
 use super::schema::users;
-use super::DbConnection;
-use crate::error::ApiError;
+use super::{DbConnection, DbError};
 use crate::model::now;
 
 /// Creates or refreshes the user's row with what the token says.
@@ -15,7 +14,7 @@ pub fn upsert(
     id: &str,
     name: &str,
     email: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), DbError> {
     let t = now();
     let updated = diesel::update(users::table.find(id))
         .set((
@@ -40,7 +39,7 @@ pub fn upsert(
 /// Inserts the row; if a concurrent request inserted the same user first, keeps theirs.
 /// The insert runs in a savepoint (a nested transaction): on PostgreSQL a failed statement
 /// would otherwise abort the whole surrounding transaction.
-fn insert_unless_present(conn: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
+fn insert_unless_present(conn: &mut DbConnection, row: &UserRow) -> Result<(), DbError> {
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(users::table)
             .values(row)
@@ -56,7 +55,7 @@ fn insert_unless_present(conn: &mut DbConnection, row: &UserRow) -> Result<(), A
 
 /// Makes sure a row exists for a user who may never have signed in (added as a member by
 /// id); an existing row keeps its name. Returns the user's name.
-pub fn ensure(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<String, ApiError> {
+pub fn ensure(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<String, DbError> {
     if let Some(name) = name_of(conn, id)? {
         return Ok(name);
     }
@@ -76,7 +75,7 @@ pub fn ensure(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<
 /// Takes the user row's write lock for the rest of the transaction (PostgreSQL; SQLite
 /// has one writer anyway), so that one user's plan creations run one after another and the
 /// plan count cannot be passed by concurrent requests. Creates the row when missing.
-pub fn lock(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<(), ApiError> {
+pub fn lock(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<(), DbError> {
     let touch = |conn: &mut DbConnection| {
         diesel::update(users::table.find(id))
             .set(users::updated_at.eq(users::updated_at))
@@ -89,7 +88,7 @@ pub fn lock(conn: &mut DbConnection, id: &str, fallback_name: &str) -> Result<()
     Ok(())
 }
 
-pub fn name_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, ApiError> {
+pub fn name_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, DbError> {
     Ok(users::table
         .find(id)
         .select(users::name)

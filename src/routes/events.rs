@@ -60,7 +60,7 @@ pub async fn list(
     let plan_id = plan.into_string();
     let (seq, events) = reader
         .snapshot(move |c, uid| {
-            db::members::require_role(c, &plan_id, uid, Role::Viewer)?;
+            crate::service::require_role(c, &plan_id, uid, Role::Viewer)?;
             let seq = db::plans::current_seq(c, &plan_id)?.ok_or_else(ApiError::plan_not_found)?;
             if !db::events::can_resume(c, &plan_id, since, seq)? {
                 return Err(ApiError::Gone(format!(

@@ -62,7 +62,7 @@ pub async fn presence(reader: Reader, plan: PlanId) -> Result<HttpResponse, ApiE
     let plan_id = plan.into_string();
     let pid = plan_id.clone();
     reader
-        .read(move |c, uid| crate::db::members::require_role(c, &pid, uid, Role::Viewer))
+        .read(move |c, uid| crate::service::require_role(c, &pid, uid, Role::Viewer))
         .await?;
     let participants = registry
         .send(PlanParticipants {

@@ -51,8 +51,8 @@ pub fn list(
 ) -> Result<Vec<Comment>, ApiError> {
     validate::id("taskId", task_id)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    db::members::require_role(conn, &plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
-    db::comments::list_for_task(conn, task_id)
+    super::require_role(conn, &plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
+    Ok(db::comments::list_for_task(conn, task_id)?)
 }
 
 /// For routes addressed by task id, "no such plan" is "no such task".

@@ -26,8 +26,8 @@ pub fn list(
     user_id: &str,
     plan_id: &str,
 ) -> Result<Vec<Member>, ApiError> {
-    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
-    db::members::list(conn, plan_id)
+    super::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    Ok(db::members::list(conn, plan_id)?)
 }
 
 /// Refuses a change that would leave the plan without an owner.

@@ -3,6 +3,9 @@
 //!
 //! Functions here are plain and synchronous over `&mut DbConnection`; they run inside
 //! [`commit`] (writes) or `Database::read`/`snapshot` (reads), never on an event loop.
+//! They answer [`ApiError`]: here the database's answers become the client's, as the
+//! access check ([`require_role`]: a stranger gets the plan's 404, too low a role 403) and
+//! what a missing row means (`plan not found`, `task not found`, a version conflict).
 
 pub mod comments;
 pub mod members;
@@ -12,7 +15,7 @@ pub mod tasks;
 use actix::Addr;
 
 use crate::db::events::{self, StoredEvent};
-use crate::db::{plans as plan_rows, DbConnection};
+use crate::db::{plans as plan_rows, DbConnection, DbError};
 use crate::error::ApiError;
 use crate::model::{now, Role, UserRef};
 use crate::realtime::messages::{
@@ -127,18 +130,46 @@ impl Access {
         match &self.scope {
             Scope::AnyUser => Ok(()),
             Scope::Plan { plan_id, min } => {
-                crate::db::members::require_role(conn, plan_id, &self.user_id, *min)?;
+                require_role(conn, plan_id, &self.user_id, *min)?;
                 Ok(())
             }
             Scope::Task { task_id, min } => {
                 crate::validate::id("taskId", task_id)?;
                 let plan_id = crate::db::tasks::plan_of(conn, task_id)?
                     .ok_or_else(ApiError::task_not_found)?;
-                crate::db::members::require_role(conn, &plan_id, &self.user_id, *min)
-                    .map_err(comments::hide_plan)?;
+                require_role(conn, &plan_id, &self.user_id, *min).map_err(comments::hide_plan)?;
                 Ok(())
             }
         }
+    }
+}
+
+/// The access check behind every route: succeeds with the user's role when it is at least
+/// `min` on the plan. A non-member gets the same 404 as for a plan that does not exist
+/// (or is deleted); a member with too low a role gets 403.
+pub fn require_role(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    user_id: &str,
+    min: Role,
+) -> Result<Role, ApiError> {
+    match crate::db::members::role_of(conn, plan_id, user_id)? {
+        None => Err(ApiError::plan_not_found()),
+        Some(role) if role < min => Err(ApiError::Forbidden(format!(
+            "this needs the {} role on the plan; you are {}",
+            min.as_str(),
+            role.as_str()
+        ))),
+        Some(role) => Ok(role),
+    }
+}
+
+/// For a write on a plan, a plan row that is not there (deleted meanwhile) means the plan
+/// is not found.
+fn plan_gone(err: DbError) -> ApiError {
+    match err {
+        DbError::NotFound => ApiError::plan_not_found(),
+        other => other.into(),
     }
 }
 
@@ -159,8 +190,8 @@ impl<'a> EventWriter<'a> {
         actor: &'a UserRef,
         min_role: Role,
     ) -> Result<EventWriter<'a>, ApiError> {
-        plan_rows::lock_for_write(conn, plan_id)?;
-        crate::db::members::require_role(conn, plan_id, &actor.id, min_role)?;
+        plan_rows::lock_for_write(conn, plan_id).map_err(plan_gone)?;
+        require_role(conn, plan_id, &actor.id, min_role)?;
         Ok(EventWriter {
             plan_id,
             actor,
@@ -170,7 +201,7 @@ impl<'a> EventWriter<'a> {
 
     /// Numbers the event with the plan's next seq and stores its frame.
     pub fn emit(&mut self, conn: &mut DbConnection, event: PlanEvent<'_>) -> Result<(), ApiError> {
-        let seq = plan_rows::next_seq(conn, self.plan_id)?;
+        let seq = plan_rows::next_seq(conn, self.plan_id).map_err(plan_gone)?;
         let created_at = now();
         let payload = event.frame(self.plan_id, seq, self.actor, created_at)?;
         let stored = events::store(

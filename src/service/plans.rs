@@ -47,11 +47,8 @@ pub fn create(
     input: NewPlan,
     max_plans: i64,
 ) -> Result<Outcome<Plan>, ApiError> {
-    let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
-    let description = input
-        .description
-        .map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-        .transpose()?;
+    let (title, description) =
+        validate::title_and_description(&input.title, input.description.as_deref())?;
     db::users::lock(conn, &actor.id, &actor.name)?;
     limits::check(
         Limit::PlansPerUser,
@@ -87,7 +84,7 @@ pub fn snapshot(
     user_id: &str,
     plan_id: &str,
 ) -> Result<PlanSnapshot, ApiError> {
-    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    super::require_role(conn, plan_id, user_id, Role::Viewer)?;
     let row = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
     Ok(PlanSnapshot {
         seq: row.seq,
@@ -103,17 +100,10 @@ pub fn update(
     plan_id: &str,
     patch: PlanPatch,
 ) -> Result<Outcome<Plan>, ApiError> {
-    let title = patch
-        .title
-        .map(|t| validate::title("title", &t, validate::MAX_TITLE))
-        .transpose()?;
-    let description = patch
-        .description
-        .map(|d| {
-            d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-                .transpose()
-        })
-        .transpose()?;
+    let (title, description) = validate::title_and_description_patch(
+        patch.title.as_deref(),
+        patch.description.as_ref().map(Option::as_deref),
+    )?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
     let current = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
     let new_title = title.unwrap_or_else(|| current.title.clone());
@@ -121,12 +111,9 @@ pub fn update(
     if new_title == current.title && new_description == current.description {
         return Ok(Outcome::quiet(plan_id, Plan::from(current)));
     }
-    let plan = Plan::from(db::plans::update(
-        conn,
-        plan_id,
-        &new_title,
-        new_description.as_deref(),
-    )?);
+    let plan = db::plans::update(conn, plan_id, &new_title, new_description.as_deref())?
+        .map(Plan::from)
+        .ok_or_else(ApiError::plan_not_found)?;
     events.emit(conn, PlanEvent::PlanUpdated { plan: &plan })?;
     Ok(events.finish(plan))
 }

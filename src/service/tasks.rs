@@ -100,11 +100,8 @@ pub fn create(
     input: NewTask,
     max_tasks: i64,
 ) -> Result<Outcome<Task>, ApiError> {
-    let title = validate::title("title", &input.title, validate::MAX_TITLE)?;
-    let description = input
-        .description
-        .map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-        .transpose()?;
+    let (title, description) =
+        validate::title_and_description(&input.title, input.description.as_deref())?;
     let due_at = input.due_at.as_deref().map(parse_due).transpose()?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Editor)?;
     limits::check(
@@ -143,13 +140,13 @@ pub fn create(
 pub fn get(conn: &mut DbConnection, user_id: &str, task_id: &str) -> Result<Task, ApiError> {
     validate::id("taskId", task_id)?;
     let task = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    db::members::require_role(conn, &task.plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
+    super::require_role(conn, &task.plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
     Ok(task)
 }
 
 pub fn list(conn: &mut DbConnection, user_id: &str, plan_id: &str) -> Result<Vec<Task>, ApiError> {
-    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
-    db::tasks::list(conn, plan_id)
+    super::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    Ok(db::tasks::list(conn, plan_id)?)
 }
 
 pub fn plan_progress(
@@ -157,7 +154,7 @@ pub fn plan_progress(
     user_id: &str,
     plan_id: &str,
 ) -> Result<Progress, ApiError> {
-    db::members::require_role(conn, plan_id, user_id, Role::Viewer)?;
+    super::require_role(conn, plan_id, user_id, Role::Viewer)?;
     progress(conn, plan_id)
 }
 
@@ -181,17 +178,10 @@ pub fn update(
     expected_version: Option<i64>,
 ) -> Result<Outcome<Task>, ApiError> {
     validate::id("taskId", task_id)?;
-    let title = patch
-        .title
-        .map(|t| validate::title("title", &t, validate::MAX_TITLE))
-        .transpose()?;
-    let description = patch
-        .description
-        .map(|d| {
-            d.map(|d| validate::text("description", &d, validate::MAX_DESCRIPTION))
-                .transpose()
-        })
-        .transpose()?;
+    let (title, description) = validate::title_and_description_patch(
+        patch.title.as_deref(),
+        patch.description.as_ref().map(Option::as_deref),
+    )?;
     let due_at = patch
         .due_at
         .map(|d| d.as_deref().map(parse_due).transpose())

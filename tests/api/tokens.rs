@@ -625,10 +625,11 @@ async fn a_sub_that_breaks_the_id_rule_is_refused() {
 async fn stored_email(app: &TestApp, user: &str) -> Option<String> {
     use diesel::prelude::*;
     use liveplan::db::schema::users;
+    use liveplan::db::DbError;
     let user = user.to_string();
     app.state
         .db
-        .read(move |c| {
+        .read(move |c| -> Result<_, DbError> {
             Ok(users::table
                 .find(user)
                 .select(users::email)

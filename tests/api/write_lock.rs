@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use actix_web::rt::time::{sleep, timeout};
-use liveplan::db::{members, plans};
+use liveplan::db::{members, plans, DbError};
 use liveplan::model::Role;
 use serde_json::json;
 
@@ -30,7 +30,7 @@ impl LockHolder {
         let (finish, finish_rx) = mpsc::channel::<Option<String>>();
         let (db, plan) = (app.state.db.clone(), plan.to_string());
         let done = actix_web::rt::spawn(async move {
-            db.write(move |conn| {
+            db.write(move |conn| -> Result<(), DbError> {
                 plans::lock_for_write(conn, &plan)?;
                 let _ = locked_tx.send(());
                 // Finishing may demote a member, committed with the lock's release.

@@ -120,6 +120,7 @@ impl WsSession {
             let role = db
                 .read(move |conn| db::members::role_of(conn, &p, &u))
                 .await
+                .map_err(ApiError::from)
                 .map_err(fail(false))?;
             if role.is_none() {
                 return Err(fail(false)(ApiError::plan_not_found()));
