@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::{self, TokenIssuer};
-use crate::config::{self, AuthArgs, AuthSettings, KeySource, ServeArgs, Settings};
+use crate::config::{self, AuthArgs, AuthSettings, DatabaseUrl, KeySource, ServeArgs, Settings};
 use crate::db::Database;
 use crate::startup::Application;
 
@@ -44,8 +44,14 @@ pub struct TokenArgs {
     #[arg(long, default_value = "1h")]
     pub ttl: String,
     /// The database holding the dev-mode secret.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        default_value = config::DEFAULT_DATABASE_URL,
+        value_parser = DatabaseUrl::parse_arg
+    )]
+    pub database_url: DatabaseUrl,
     #[command(flatten)]
     pub auth: AuthArgs,
 }
@@ -83,15 +89,15 @@ fn token(args: TokenArgs) -> Result<(), String> {
         }
         KeySource::Secret(secret) => secret.clone(),
         KeySource::Dev => {
-            let url = args
-                .database_url
-                .clone()
-                .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
+            let url = args.database_url;
             actix_web::rt::System::new().block_on(async move {
-                let db = actix_web::rt::task::spawn_blocking(move || Database::connect(&url, 1))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| format!("DATABASE_URL: {e}"))?;
+                let owned = url.clone();
+                let db = actix_web::rt::task::spawn_blocking(move || {
+                    Database::connect(owned.expose(), 1)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("DATABASE_URL: {}", url.scrub(&e)))?;
                 auth::dev_secret(&db).await.map_err(|e| e.to_string())
             })?
         }

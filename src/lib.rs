@@ -7,7 +7,7 @@
 //!
 //! # Layout
 //! - [`startup`]: `Application::build` wires settings, database, keys, registry, routes.
-//! - [`config`]: settings from environment variables and flags.
+//! - [`config`]: settings from environment variables and flags, one table row per setting.
 //! - [`error`]: `ApiError`, the one error type at the boundary, and its codes.
 //! - [`auth`]: JWT verification, the dev-mode secret, the `AuthUser` extractor.
 //! - [`db`]: diesel over SQLite or PostgreSQL; pool, migrations, query functions.

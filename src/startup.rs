@@ -38,11 +38,14 @@ impl Application {
         listener: TcpListener,
     ) -> Result<Application, String> {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        // The URL's `Display` shows `***` for a password, and so does the error.
+        log::info!("opening the database at {}", settings.database_url);
         let (url, pool_size) = (settings.database_url.clone(), settings.db_pool_size);
-        let db = actix_web::rt::task::spawn_blocking(move || Database::connect(&url, pool_size))
-            .await
-            .map_err(|e| format!("database start-up: {e}"))?
-            .map_err(|e| format!("DATABASE_URL: {e}"))?;
+        let db =
+            actix_web::rt::task::spawn_blocking(move || Database::connect(url.expose(), pool_size))
+                .await
+                .map_err(|e| format!("database start-up: {e}"))?
+                .map_err(|e| format!("DATABASE_URL: {}", settings.database_url.scrub(&e)))?;
 
         let (verifier, dev_issuer) = if settings.auth.is_dev() {
             let secret = auth::dev_secret(&db)
