@@ -15,6 +15,7 @@ use crate::db::{self, Database};
 use crate::error::ApiError;
 use crate::limits::Limit;
 use crate::model::UserRef;
+use crate::startup_error::StartupError;
 use crate::state::AppState;
 use crate::validate;
 
@@ -109,10 +110,11 @@ impl TokenVerifier {
     pub fn new(
         settings: &AuthSettings,
         dev_secret: Option<&[u8]>,
-    ) -> Result<TokenVerifier, String> {
+    ) -> Result<TokenVerifier, StartupError> {
         let (algorithm, key) = match &settings.keys {
             KeySource::Dev => {
-                let secret = dev_secret.ok_or("dev mode needs the stored secret")?;
+                let secret =
+                    dev_secret.ok_or(StartupError::Keys("dev mode needs the stored secret"))?;
                 (Algorithm::Hs256, DecodingKey::from_secret(secret))
             }
             KeySource::Secret(secret) => (Algorithm::Hs256, DecodingKey::from_secret(secret)),
@@ -120,11 +122,11 @@ impl TokenVerifier {
                 let key = match algorithm {
                     Algorithm::Rs256 => DecodingKey::from_rsa_pem(pem),
                     Algorithm::Es256 => DecodingKey::from_ec_pem(pem),
-                    Algorithm::Hs256 => return Err("HS256 takes a secret, not a key file".into()),
+                    Algorithm::Hs256 => {
+                        return Err(StartupError::Keys("HS256 takes a secret, not a key file"))
+                    }
                 }
-                .map_err(|e| {
-                    format!("LIVEPLAN_JWT_PUBLIC_KEY_FILE: not a usable PEM public key: {e}")
-                })?;
+                .map_err(StartupError::Key)?;
                 (*algorithm, key)
             }
         };

@@ -6,8 +6,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::{self, TokenIssuer};
 use crate::config::{self, AuthArgs, AuthSettings, DatabaseUrl, KeySource, ServeArgs, Settings};
-use crate::db::Database;
-use crate::startup::Application;
+use crate::startup::{self, Application};
+use crate::startup_error::StartupError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,49 +56,45 @@ pub struct TokenArgs {
     pub auth: AuthArgs,
 }
 
-pub fn run(cli: Cli) -> Result<(), String> {
+pub fn run(cli: Cli) -> Result<(), StartupError> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Token(args) => token(args),
     }
 }
 
-fn serve(args: ServeArgs) -> Result<(), String> {
-    let settings = Settings::from_args(&args).map_err(|e| e.to_string())?;
+fn serve(args: ServeArgs) -> Result<(), StartupError> {
+    let settings = Settings::from_args(&args)?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings).await?;
-        app.run_until_signalled().await.map_err(|e| e.to_string())
+        app.run_until_signalled()
+            .await
+            .map_err(StartupError::Server)
     })
 }
 
 #[allow(clippy::print_stdout)]
-fn token(args: TokenArgs) -> Result<(), String> {
-    let settings = AuthSettings::from_args(&args.auth).map_err(|e| e.to_string())?;
+fn token(args: TokenArgs) -> Result<(), StartupError> {
+    let settings = AuthSettings::from_args(&args.auth)?;
     if !crate::validate::is_id(&args.user) {
         // The server would refuse the token (its `sub` must be an id).
-        return Err("--user: 1 to 128 of letters, digits and - _ . : @".into());
+        return Err(StartupError::Usage {
+            flag: "--user",
+            problem: "1 to 128 of letters, digits and - _ . : @",
+        });
     }
-    let ttl = config::parse_duration(&args.ttl).ok_or("--ttl: expected e.g. 30m, 1h, 7d")?;
+    let ttl = config::parse_duration(&args.ttl).ok_or(StartupError::Usage {
+        flag: "--ttl",
+        problem: "expected e.g. 30m, 1h, 7d",
+    })?;
     let secret = match &settings.keys {
-        KeySource::PublicKey { .. } => {
-            return Err(
-                "a public key is configured: tokens come from your identity provider, \
-                        liveplan cannot sign them"
-                    .into(),
-            )
-        }
+        KeySource::PublicKey { .. } => return Err(StartupError::CannotSign),
         KeySource::Secret(secret) => secret.clone(),
         KeySource::Dev => {
             let url = args.database_url;
             actix_web::rt::System::new().block_on(async move {
-                let owned = url.clone();
-                let db = actix_web::rt::task::spawn_blocking(move || {
-                    Database::connect(owned.expose(), 1)
-                })
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| format!("DATABASE_URL: {}", url.scrub(&e)))?;
-                auth::dev_secret(&db).await.map_err(|e| e.to_string())
+                let db = startup::connect_database(&url, 1).await?;
+                auth::dev_secret(&db).await.map_err(StartupError::DevSecret)
             })?
         }
     };
@@ -110,7 +106,7 @@ fn token(args: TokenArgs) -> Result<(), String> {
             args.email.as_deref(),
             i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(StartupError::Signing)?;
     println!("{token}");
     Ok(())
 }

@@ -7,8 +7,9 @@
 //! - Database and pool failures convert into `ApiError` through `From`: a lost or refused
 //!   connection becomes `Unavailable` (503, nothing written), anything unexpected becomes
 //!   `Internal` (500) with the detail logged, never sent.
-//! - Start-up problems (bad configuration, migrations) use [`crate::config::ConfigError`] or
-//!   `std::io::Error`; they stop the process and are not client-facing.
+//! - Start-up problems (bad configuration, keys, the listen address, the database) use
+//!   [`crate::startup_error::StartupError`] (a bad setting: [`crate::config::ConfigError`]
+//!   inside it); they stop the process with status 2 and are not client-facing.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
