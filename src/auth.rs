@@ -15,6 +15,7 @@ use crate::db::{self, Database};
 use crate::error::ApiError;
 use crate::limits::Limit;
 use crate::model::UserRef;
+use crate::startup_error::StartupError;
 use crate::state::AppState;
 use crate::validate;
 
@@ -109,10 +110,11 @@ impl TokenVerifier {
     pub fn new(
         settings: &AuthSettings,
         dev_secret: Option<&[u8]>,
-    ) -> Result<TokenVerifier, String> {
+    ) -> Result<TokenVerifier, StartupError> {
         let (algorithm, key) = match &settings.keys {
             KeySource::Dev => {
-                let secret = dev_secret.ok_or("dev mode needs the stored secret")?;
+                let secret =
+                    dev_secret.ok_or(StartupError::Keys("dev mode needs the stored secret"))?;
                 (Algorithm::Hs256, DecodingKey::from_secret(secret))
             }
             KeySource::Secret(secret) => (Algorithm::Hs256, DecodingKey::from_secret(secret)),
@@ -120,11 +122,11 @@ impl TokenVerifier {
                 let key = match algorithm {
                     Algorithm::Rs256 => DecodingKey::from_rsa_pem(pem),
                     Algorithm::Es256 => DecodingKey::from_ec_pem(pem),
-                    Algorithm::Hs256 => return Err("HS256 takes a secret, not a key file".into()),
+                    Algorithm::Hs256 => {
+                        return Err(StartupError::Keys("HS256 takes a secret, not a key file"))
+                    }
                 }
-                .map_err(|e| {
-                    format!("LIVEPLAN_JWT_PUBLIC_KEY_FILE: not a usable PEM public key: {e}")
-                })?;
+                .map_err(StartupError::Key)?;
                 (*algorithm, key)
             }
         };
@@ -311,21 +313,35 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// How many users [`KnownUsers`] remembers at most. Past it, the user remembered longest
+/// ago is forgotten: their next request writes their row again, which is harmless (the
+/// upsert is idempotent), and memory stays bounded (some 200 bytes a user, so about 20 MB)
+/// however many distinct users a long-running server sees.
+pub const KNOWN_USERS_MAX: usize = 100_000;
+
+/// A user row as last written: `(name, email)`.
+type UserRow = (String, Option<String>);
+
 /// Remembers which `(name, email)` each user row was last written with, so that the
-/// per-request upsert is a hash lookup, not a database write, for a known user.
-#[derive(Default)]
+/// per-request upsert is a hash lookup, not a database write, for a known user. Holds at
+/// most [`KNOWN_USERS_MAX`] users, forgetting the oldest first.
 pub struct KnownUsers {
-    seen: std::sync::Mutex<std::collections::HashMap<String, (String, Option<String>)>>,
+    seen: std::sync::Mutex<Remembered>,
+}
+
+impl Default for KnownUsers {
+    fn default() -> Self {
+        KnownUsers {
+            seen: std::sync::Mutex::new(Remembered::new(KNOWN_USERS_MAX)),
+        }
+    }
 }
 
 impl KnownUsers {
     pub async fn remember(&self, db: &Database, identity: &Identity) -> Result<(), ApiError> {
         let current = (identity.user.name.clone(), identity.email.clone());
-        {
-            let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            if seen.get(&identity.user.id) == Some(&current) {
-                return Ok(());
-            }
+        if self.lock().is_current(&identity.user.id, &current) {
+            return Ok(());
         }
         let (id, name, email) = (
             identity.user.id.clone(),
@@ -334,11 +350,79 @@ impl KnownUsers {
         );
         db.write(move |conn| db::users::upsert(conn, &id, &name, email.as_deref()))
             .await?;
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.insert(identity.user.id.clone(), current);
+        self.lock().insert(identity.user.id.clone(), current);
         Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Remembered> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The rows [`KnownUsers`] remembers, and in which order they came, to forget the oldest.
+struct Remembered {
+    max: usize,
+    rows: std::collections::HashMap<String, UserRow>,
+    /// User ids, oldest first; the same ids as `rows`.
+    order: std::collections::VecDeque<String>,
+}
+
+impl Remembered {
+    fn new(max: usize) -> Remembered {
+        Remembered {
+            max,
+            rows: Default::default(),
+            order: Default::default(),
+        }
+    }
+
+    fn is_current(&self, id: &str, row: &UserRow) -> bool {
+        self.rows.get(id) == Some(row)
+    }
+
+    /// A new user comes last in the order; a known one keeps its place.
+    fn insert(&mut self, id: String, row: UserRow) {
+        if let Some(known) = self.rows.get_mut(&id) {
+            *known = row;
+            return;
+        }
+        self.order.push_back(id.clone());
+        self.rows.insert(id, row);
+        while self.order.len() > self.max {
+            if let Some(oldest) = self.order.pop_front() {
+                self.rows.remove(&oldest);
+            }
+        }
     }
 }
 
 /// Shared handle used across the app.
 pub type Verifier = Arc<TokenVerifier>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str) -> UserRow {
+        (name.to_string(), None)
+    }
+
+    #[test]
+    fn known_users_forget_the_oldest_past_their_bound_and_an_update_keeps_its_place() {
+        let mut seen = Remembered::new(2);
+        seen.insert("ada".into(), row("Ada"));
+        seen.insert("bob".into(), row("Bob"));
+        seen.insert("ada".into(), row("Ada L."));
+        assert!(seen.is_current("ada", &row("Ada L.")));
+        assert!(!seen.is_current("ada", &row("Ada")));
+
+        seen.insert("cy".into(), row("Cy"));
+        assert!(
+            !seen.is_current("ada", &row("Ada L.")),
+            "the oldest is forgotten"
+        );
+        assert!(seen.is_current("bob", &row("Bob")));
+        assert!(seen.is_current("cy", &row("Cy")));
+        assert_eq!((seen.rows.len(), seen.order.len()), (2, 2));
+    }
+}

@@ -5,9 +5,9 @@
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::{self, TokenIssuer};
-use crate::config::{self, AuthArgs, AuthSettings, KeySource, ServeArgs, Settings};
-use crate::db::Database;
-use crate::startup::Application;
+use crate::config::{self, AuthArgs, AuthSettings, DatabaseUrl, KeySource, ServeArgs, Settings};
+use crate::startup::{self, Application};
+use crate::startup_error::StartupError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,55 +44,57 @@ pub struct TokenArgs {
     #[arg(long, default_value = "1h")]
     pub ttl: String,
     /// The database holding the dev-mode secret.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        default_value = config::DEFAULT_DATABASE_URL,
+        value_parser = DatabaseUrl::parse_arg
+    )]
+    pub database_url: DatabaseUrl,
     #[command(flatten)]
     pub auth: AuthArgs,
 }
 
-pub fn run(cli: Cli) -> Result<(), String> {
+pub fn run(cli: Cli) -> Result<(), StartupError> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Token(args) => token(args),
     }
 }
 
-fn serve(args: ServeArgs) -> Result<(), String> {
-    let settings = Settings::from_args(&args).map_err(|e| e.to_string())?;
+fn serve(args: ServeArgs) -> Result<(), StartupError> {
+    let settings = Settings::from_args(&args)?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings).await?;
-        app.run_until_signalled().await.map_err(|e| e.to_string())
+        app.run_until_signalled()
+            .await
+            .map_err(StartupError::Server)
     })
 }
 
 #[allow(clippy::print_stdout)]
-fn token(args: TokenArgs) -> Result<(), String> {
-    let settings = AuthSettings::from_args(&args.auth).map_err(|e| e.to_string())?;
+fn token(args: TokenArgs) -> Result<(), StartupError> {
+    let settings = AuthSettings::from_args(&args.auth)?;
     if !crate::validate::is_id(&args.user) {
         // The server would refuse the token (its `sub` must be an id).
-        return Err("--user: 1 to 128 of letters, digits and - _ . : @".into());
+        return Err(StartupError::Usage {
+            flag: "--user",
+            problem: "1 to 128 of letters, digits and - _ . : @",
+        });
     }
-    let ttl = config::parse_duration(&args.ttl).ok_or("--ttl: expected e.g. 30m, 1h, 7d")?;
+    let ttl = config::parse_duration(&args.ttl).ok_or(StartupError::Usage {
+        flag: "--ttl",
+        problem: "expected e.g. 30m, 1h, 7d",
+    })?;
     let secret = match &settings.keys {
-        KeySource::PublicKey { .. } => {
-            return Err(
-                "a public key is configured: tokens come from your identity provider, \
-                        liveplan cannot sign them"
-                    .into(),
-            )
-        }
+        KeySource::PublicKey { .. } => return Err(StartupError::CannotSign),
         KeySource::Secret(secret) => secret.clone(),
         KeySource::Dev => {
-            let url = args
-                .database_url
-                .clone()
-                .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
+            let url = args.database_url;
             actix_web::rt::System::new().block_on(async move {
-                let db = actix_web::rt::task::spawn_blocking(move || Database::connect(&url, 1))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| format!("DATABASE_URL: {e}"))?;
-                auth::dev_secret(&db).await.map_err(|e| e.to_string())
+                let db = startup::connect_database(&url, 1).await?;
+                auth::dev_secret(&db).await.map_err(StartupError::DevSecret)
             })?
         }
     };
@@ -104,7 +106,7 @@ fn token(args: TokenArgs) -> Result<(), String> {
             args.email.as_deref(),
             i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(StartupError::Signing)?;
     println!("{token}");
     Ok(())
 }

@@ -10,8 +10,10 @@
 //!   refused connection, a pool timeout or a locked SQLite file becomes `Unavailable` (503,
 //!   nothing written), a missing row `NotFound` (404), anything else (a key collision
 //!   included) `Internal` (500) with the detail logged, never sent.
-//! - Start-up problems use [`crate::config::ConfigError`], `std::io::Error` or the
-//!   database's [`crate::db::SetupError`]; they stop the process and are not client-facing.
+//! - Start-up problems (bad configuration, keys, the listen address, the database) use
+//!   [`crate::startup_error::StartupError`] (a bad setting: [`crate::config::ConfigError`]
+//!   inside it, the database's [`crate::db::SetupError`]); they stop the process with
+//!   status 2 and are not client-facing.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};

@@ -7,7 +7,8 @@
 //!
 //! # Layout
 //! - [`startup`]: `Application::build` wires settings, database, keys, registry, routes.
-//! - [`config`]: settings from environment variables and flags.
+//! - [`config`]: settings from environment variables and flags, one table row per setting.
+//! - [`startup_error`]: `StartupError`, why `serve` or `token` could not start.
 //! - [`error`]: `ApiError`, the one error type at the boundary, and its codes.
 //! - [`auth`]: JWT verification, the dev-mode secret, the `AuthUser` extractor.
 //! - [`db`]: diesel over SQLite or PostgreSQL; pool, migrations, query functions, and
@@ -53,6 +54,7 @@ pub mod retention;
 pub mod routes;
 pub mod service;
 pub mod startup;
+pub mod startup_error;
 pub mod state;
 pub mod validate;
 pub mod wire;

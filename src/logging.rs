@@ -18,12 +18,14 @@ const REDACTED: &str = "[redacted]";
 /// Shorter values are not taken for credentials (a JWT is far longer).
 const MIN_SECRET_LEN: usize = 8;
 
-/// Installs the redacting logger (`RUST_LOG` filter, default `info,actix_server=warn`).
+/// The log filter when `RUST_LOG` is not set.
+pub const DEFAULT_FILTER: &str = "info,actix_server=warn";
+
+/// Installs the redacting logger (`RUST_LOG` filter, default [`DEFAULT_FILTER`]).
 pub fn init() {
-    let inner = env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
-    )
-    .build();
+    let inner =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(DEFAULT_FILTER))
+            .build();
     let max_level = inner.filter();
     if log::set_boxed_logger(Box::new(RedactingLogger { inner })).is_ok() {
         log::set_max_level(max_level);

@@ -2,11 +2,14 @@
 
 use clap::Parser;
 
-fn main() {
+fn main() -> std::process::ExitCode {
     liveplan::logging::init();
     let cli = liveplan::cli::Cli::parse();
-    if let Err(message) = liveplan::cli::run(cli) {
-        eprintln!("liveplan: {message}");
-        std::process::exit(2);
+    match liveplan::cli::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("liveplan: {}", error.report());
+            std::process::ExitCode::from(2)
+        }
     }
 }

@@ -10,13 +10,14 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::{self, KnownUsers, TokenIssuer, TokenVerifier};
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 use crate::db::Database;
 use crate::metrics::Metrics;
 use crate::rate_limit::{PerSourceLimiter, PerUserLimiter};
 use crate::realtime::messages::CloseAllSessions;
 use crate::realtime::registry::Registry;
 use crate::routes;
+use crate::startup_error::StartupError;
 use crate::state::AppState;
 
 pub struct Application {
@@ -27,27 +28,27 @@ pub struct Application {
 
 impl Application {
     /// Connects and migrates the database, then binds. Must run inside an actix system.
-    pub async fn build(settings: Settings) -> Result<Application, String> {
-        let listener = TcpListener::bind(settings.bind)
-            .map_err(|e| format!("LIVEPLAN_BIND: cannot listen on {}: {e}", settings.bind))?;
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
         Self::build_on(settings, listener).await
     }
 
     pub async fn build_on(
         settings: Settings,
         listener: TcpListener,
-    ) -> Result<Application, String> {
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let (url, pool_size) = (settings.database_url.clone(), settings.db_pool_size);
-        let db = actix_web::rt::task::spawn_blocking(move || Database::connect(&url, pool_size))
-            .await
-            .map_err(|e| format!("database start-up: {e}"))?
-            .map_err(|e| format!("DATABASE_URL: {e}"))?;
+    ) -> Result<Application, StartupError> {
+        let port = listener.local_addr().map_err(StartupError::Server)?.port();
+        // The URL's `Display` shows `***` for a password.
+        log::info!("opening the database at {}", settings.database_url);
+        let db = connect_database(&settings.database_url, settings.db_pool_size).await?;
 
         let (verifier, dev_issuer) = if settings.auth.is_dev() {
             let secret = auth::dev_secret(&db)
                 .await
-                .map_err(|e| format!("dev-mode secret: {e}"))?;
+                .map_err(StartupError::DevSecret)?;
             log::warn!(
                 "DEV MODE: no LIVEPLAN_JWT_SECRET or LIVEPLAN_JWT_PUBLIC_KEY_FILE configured. \
                  Tokens are signed with a random secret kept in the database, \
@@ -69,7 +70,7 @@ impl Application {
 
         crate::retention::start(db.clone(), settings.retention);
         // Started once, here, not in the per-worker factory below: one registry for all.
-        let metrics = Arc::new(Metrics::new().map_err(|e| format!("metrics: {e}"))?);
+        let metrics = Arc::new(Metrics::new()?);
         let registry: Addr<Registry> = Registry::launch(
             db.clone(),
             settings.room_idle_timeout,
@@ -117,7 +118,7 @@ impl Application {
         .disable_signals()
         .shutdown_timeout(grace_secs)
         .listen(listener)
-        .map_err(|e| format!("cannot serve on the listener: {e}"))?
+        .map_err(StartupError::Server)?
         .run();
         log::info!("liveplan listening on port {port}");
         Ok(Application {
@@ -160,6 +161,15 @@ impl Application {
         log::info!("liveplan stopped");
         result
     }
+}
+
+/// Opens the database (a pool of `pool_size`) and runs its migrations, on the blocking
+/// thread pool. The error never shows the URL's password.
+pub async fn connect_database(url: &DatabaseUrl, pool_size: u32) -> Result<Database, StartupError> {
+    let owned = url.clone();
+    actix_web::rt::task::spawn_blocking(move || Database::connect(owned.expose(), pool_size))
+        .await?
+        .map_err(|e| StartupError::Database(url.scrub(&e.to_string())))
 }
 
 /// Waits for SIGTERM or SIGINT; answers which one came.

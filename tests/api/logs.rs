@@ -1,7 +1,8 @@
 //! No token in logs: the real binary, logging at `trace`, is handed tokens in every place a
 //! client puts them (query, `Authorization` header, a `refresh-token` frame, bad and expired
 //! ones); none of them may appear in its output. And no forged lines: a value a client
-//! chose, carrying a newline and a fake log line, never starts a line of its own.
+//! chose, carrying a newline and a fake log line, never starts a line of its own. Nor
+//! does a database password, in the start-up log or in the error a failed start prints.
 
 use std::time::Duration;
 
@@ -117,4 +118,27 @@ async fn a_user_supplied_value_with_a_newline_cannot_forge_a_log_line() {
         .filter(|l| l.chars().any(breaks_a_log_line))
         .collect();
     assert!(raw.is_empty(), "unescaped characters in the log: {raw:#?}");
+}
+
+/// The real binary at `trace`, on a PostgreSQL URL with a password in its userinfo and
+/// in its query, where nothing listens: it logs the URL it opens and stops with status 2
+/// naming `DATABASE_URL`, never printing the password (`***` stands for it).
+#[test]
+fn the_database_password_never_appears_in_the_output_of_a_failed_start() {
+    let url = "postgres://ada:hunter2-userinfo@127.0.0.1:9/liveplan?password=hunter2-query";
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_liveplan"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", url)
+        .env("LIVEPLAN_JWT_SECRET", SECRET)
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{printed}");
+    assert!(printed.contains("liveplan: DATABASE_URL: "), "{printed}");
+    assert!(
+        printed.contains("postgres://ada:***@127.0.0.1:9/liveplan?password=***"),
+        "{printed}"
+    );
+    assert!(!printed.contains("hunter2"), "{printed}");
 }
