@@ -30,7 +30,7 @@ use futures_util::task::AtomicWaker;
 use liveplan::db::Database;
 use liveplan::metrics::Metrics;
 use liveplan::model::PresenceStatus;
-use liveplan::model::{now, Task, TaskStatus, UserRef};
+use liveplan::model::{now, Stamps, Task, TaskStatus, UserRef};
 use liveplan::realtime::messages::{
     AfterPublish, CloseConnection, Deliver, GetParticipants, JoinRoom, PublishEvents, Route,
 };
@@ -134,8 +134,7 @@ impl EventSource {
                 position: 1,
                 version: 1,
                 created_by: "bob".into(),
-                created_at: t,
-                updated_at: t,
+                stamps: Stamps::new(t),
             },
             actor: UserRef {
                 id: "bob".into(),

@@ -15,9 +15,13 @@
 //!   `DbError`; it knows nothing of HTTP.
 //! - [`service`]: each mutation as one transaction (change + events), then publish; the
 //!   access checks, and what a missing row means for the client.
-//! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade.
+//! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade; the
+//!   checked path ids, `Reader`/`Change` extractors and the one mutation response.
 //! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
-//!   and presence), `Registry` (rooms' lifecycle, users' sessions); the wire protocol.
+//!   and presence), `Registry` (rooms' lifecycle, users' sessions); client messages,
+//!   session replies and close codes (`realtime::protocol`).
+//! - [`wire`]: the frames the server writes: `PlanEvent` (stored), `Notice` and
+//!   `PersonalNotice` (never stored), and the one encoder.
 //! - [`json`]: the JSON body extractor (size limit, errors that name the field).
 //! - [`limits`]: the caps per user, plan and connection, and the names refusals count under.
 //! - [`logging`]: env_logger with every token redacted and every line kept one line.

@@ -108,6 +108,26 @@ pub struct UserRef {
     pub name: String,
 }
 
+/// When a record was created and last changed (`createdAt`, `updatedAt` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stamps {
+    #[serde(with = "time_format")]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "time_format")]
+    pub updated_at: NaiveDateTime,
+}
+
+impl Stamps {
+    /// A record created (and so last changed) at `at`.
+    pub fn new(at: NaiveDateTime) -> Stamps {
+        Stamps {
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
@@ -115,10 +135,8 @@ pub struct Plan {
     pub title: String,
     pub description: Option<String>,
     pub owner_id: String,
-    #[serde(with = "time_format")]
-    pub created_at: NaiveDateTime,
-    #[serde(with = "time_format")]
-    pub updated_at: NaiveDateTime,
+    #[serde(flatten)]
+    pub stamps: Stamps,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,10 +153,8 @@ pub struct Task {
     pub position: i64,
     pub version: i64,
     pub created_by: String,
-    #[serde(with = "time_format")]
-    pub created_at: NaiveDateTime,
-    #[serde(with = "time_format")]
-    pub updated_at: NaiveDateTime,
+    #[serde(flatten)]
+    pub stamps: Stamps,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

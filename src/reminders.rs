@@ -16,8 +16,8 @@ use actix::Addr;
 use crate::db::{self, Database};
 use crate::error::ApiError;
 use crate::realtime::messages::SendToUser;
-use crate::realtime::protocol::ServerMessage;
 use crate::realtime::registry::Registry;
+use crate::wire::PersonalNotice;
 
 /// Reminders sent per sweep at most (the rest wait for the next sweep).
 const PER_SWEEP: i64 = 1000;
@@ -67,7 +67,7 @@ pub async fn sweep(
         if !claimed {
             continue;
         }
-        let frame = ServerMessage::DueDateReminder {
+        let frame = PersonalNotice::DueDateReminder {
             plan_id: &task.plan_id,
             task: &task,
         }

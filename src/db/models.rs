@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{comments, plan_events, plan_members, plans, tasks, users};
-use crate::model::{Comment, Plan, Task, TaskStatus};
+use crate::model::{Comment, Plan, Stamps, Task, TaskStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -36,8 +36,10 @@ impl From<PlanRow> for Plan {
             title: r.title,
             description: r.description,
             owner_id: r.owner_id,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            stamps: Stamps {
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
         }
     }
 }
@@ -83,8 +85,10 @@ impl From<TaskRow> for Task {
             position: r.position,
             version: r.version,
             created_by: r.created_by,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            stamps: Stamps {
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
         }
     }
 }
@@ -102,8 +106,8 @@ impl From<&Task> for TaskRow {
             position: t.position,
             version: t.version,
             created_by: t.created_by.clone(),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
+            created_at: t.stamps.created_at,
+            updated_at: t.stamps.updated_at,
         }
     }
 }

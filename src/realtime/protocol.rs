@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ErrorCode;
-use crate::model::{Participant, PresenceStatus, Task, UserRef};
+use crate::model::{Participant, PresenceStatus, UserRef};
 
 /// Close codes. 1xxx are standard; 4xxx are liveplan's.
 pub mod close {
@@ -196,8 +196,9 @@ pub fn decode(text: &str) -> Result<Request, DecodeError> {
     }
 }
 
-/// Every frame the server writes that is not a stored plan event (those are stored
-/// pre-serialised, see `db::events`).
+/// The session's replies: what the server writes to one connection about that connection
+/// (stored plan events are `wire::PlanEvent`; presence, typing and personal notices are
+/// `wire::Notice` and `wire::PersonalNotice`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum ServerMessage<'a> {
@@ -250,52 +251,12 @@ pub enum ServerMessage<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         retry_after_ms: Option<u64>,
     },
-    #[serde(rename_all = "camelCase")]
-    UserJoined {
-        plan_id: &'a str,
-        user: &'a UserRef,
-        participant_count: usize,
-    },
-    #[serde(rename_all = "camelCase")]
-    UserLeft {
-        plan_id: &'a str,
-        user: &'a UserRef,
-        participant_count: usize,
-    },
-    #[serde(rename_all = "camelCase")]
-    Typing {
-        plan_id: &'a str,
-        task_id: &'a str,
-        user: &'a UserRef,
-        is_typing: bool,
-    },
-    #[serde(rename_all = "camelCase")]
-    PresenceChanged {
-        plan_id: &'a str,
-        user: &'a UserRef,
-        status: PresenceStatus,
-    },
-    #[serde(rename_all = "camelCase")]
-    RemovedFromPlan { plan_id: &'a str },
-    #[serde(rename_all = "camelCase")]
-    TaskAssigned {
-        plan_id: &'a str,
-        task: &'a Task,
-        actor: &'a UserRef,
-    },
-    #[serde(rename_all = "camelCase")]
-    DueDateReminder { plan_id: &'a str, task: &'a Task },
 }
 
 impl ServerMessage<'_> {
-    /// Serialises the frame. These shapes hold only strings, numbers and plain structs,
-    /// for which serde_json cannot fail; should it ever, the client gets an `internal`
-    /// error frame instead of nothing.
+    /// The frame's text (see [`crate::wire::text`]).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| {
-            log::error!("could not serialise a server message: {e}");
-            r#"{"type":"error","code":"internal","message":"internal error"}"#.to_string()
-        })
+        crate::wire::text(self)
     }
 }
 

@@ -2,14 +2,14 @@
 
 use serde::Deserialize;
 
-use super::tasks::note_change;
+use super::tasks::save_edit;
 use super::{EventWriter, Outcome, RoomEffect};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::limits::{self, Limit};
-use crate::model::{now, Member, Role, Task, UserRef};
+use crate::model::{Member, Role, Task, UserRef};
 use crate::validate;
-use crate::wire::{PlanEvent, TaskChanges};
+use crate::wire::PlanEvent;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -108,25 +108,9 @@ pub fn remove(
     for before in db::tasks::assigned_to(conn, plan_id, user_id)? {
         let after = Task {
             assignee_id: None,
-            version: before.version + 1,
-            updated_at: now(),
             ..before.clone()
         };
-        db::tasks::save(conn, &after)?;
-        let mut changes = TaskChanges::new();
-        note_change(
-            &mut changes,
-            "assigneeId",
-            &before.assignee_id,
-            &after.assignee_id,
-        );
-        events.emit(
-            conn,
-            PlanEvent::TaskUpdated {
-                task: &after,
-                changes: &changes,
-            },
-        )?;
+        save_edit(conn, &mut events, &before, after)?;
     }
     db::members::delete(conn, plan_id, user_id)?;
     events.emit(conn, PlanEvent::MemberRemoved { member: &member })?;

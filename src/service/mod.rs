@@ -25,9 +25,9 @@ use crate::realtime::registry::Registry;
 use crate::state::AppState;
 use crate::wire::PlanEvent;
 
-/// A notice for every connection of one user (e.g. `task-assigned`).
+/// A `wire::PersonalNotice`'s frame and the user it is for.
 #[derive(Debug, Clone)]
-pub struct PersonalNotice {
+pub struct UserNotice {
     pub user_id: String,
     pub frame: String,
 }
@@ -50,7 +50,7 @@ pub struct Outcome<T> {
     pub value: T,
     pub plan_id: String,
     pub events: Vec<StoredEvent>,
-    pub notices: Vec<PersonalNotice>,
+    pub notices: Vec<UserNotice>,
     pub room: RoomEffect,
 }
 

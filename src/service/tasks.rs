@@ -6,15 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::comments::hide_plan;
-use super::{EventWriter, Outcome, PersonalNotice};
+use super::{EventWriter, Outcome, UserNotice};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
 use crate::limits::{self, Limit};
-use crate::model::{now, parse_time, Progress, Role, Task, TaskStatus, UserRef};
-use crate::realtime::protocol::ServerMessage;
+use crate::model::{now, parse_time, Progress, Role, Stamps, Task, TaskStatus, UserRef};
 use crate::validate;
-use crate::wire::{PlanEvent, TaskChanges};
+use crate::wire::{PersonalNotice, PlanEvent, TaskChanges};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -78,11 +77,11 @@ fn progress(conn: &mut DbConnection, plan_id: &str) -> Result<Progress, ApiError
     ))
 }
 
-fn assigned_notice(task: &Task, actor: &UserRef) -> Option<PersonalNotice> {
+fn assigned_notice(task: &Task, actor: &UserRef) -> Option<UserNotice> {
     let user_id = task.assignee_id.clone()?;
-    Some(PersonalNotice {
+    Some(UserNotice {
         user_id,
-        frame: ServerMessage::TaskAssigned {
+        frame: PersonalNotice::TaskAssigned {
             plan_id: &task.plan_id,
             task,
             actor,
@@ -124,8 +123,7 @@ pub fn create(
         position: db::tasks::next_position(conn, plan_id)?,
         version: 1,
         created_by: actor.id.clone(),
-        created_at: t,
-        updated_at: t,
+        stamps: Stamps::new(t),
     };
     db::tasks::insert(conn, &task)?;
     events.emit(conn, PlanEvent::TaskCreated { task: &task })?;
@@ -159,15 +157,61 @@ pub fn plan_progress(
 }
 
 /// Records `field: {from, to}` when the value changed.
-pub(super) fn note_change<T: Serialize + PartialEq>(
-    changes: &mut TaskChanges,
-    field: &str,
-    from: &T,
-    to: &T,
-) {
+fn note_change<T: Serialize + PartialEq>(changes: &mut TaskChanges, field: &str, from: &T, to: &T) {
     if from != to {
         changes.insert(field.to_string(), json!({ "from": from, "to": to }));
     }
+}
+
+/// What changed from `before` to `after`, field by field: `task-updated`'s `changes`.
+fn changes_between(before: &Task, after: &Task) -> TaskChanges {
+    let mut changes = TaskChanges::new();
+    note_change(&mut changes, "title", &before.title, &after.title);
+    note_change(
+        &mut changes,
+        "description",
+        &before.description,
+        &after.description,
+    );
+    note_change(&mut changes, "status", &before.status, &after.status);
+    note_change(
+        &mut changes,
+        "assigneeId",
+        &before.assignee_id,
+        &after.assignee_id,
+    );
+    note_change(
+        &mut changes,
+        "dueAt",
+        &before.due_at.map(crate::model::format_time),
+        &after.due_at.map(crate::model::format_time),
+    );
+    changes
+}
+
+/// Stores an edited task as its next version and records its `task-updated`. Answers the
+/// task as stored, or `None` when no field changed (nothing is written then).
+pub(super) fn save_edit(
+    conn: &mut DbConnection,
+    events: &mut EventWriter<'_>,
+    before: &Task,
+    mut after: Task,
+) -> Result<Option<Task>, ApiError> {
+    let changes = changes_between(before, &after);
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    after.version = before.version + 1;
+    after.stamps.updated_at = now();
+    db::tasks::save(conn, &after)?;
+    events.emit(
+        conn,
+        PlanEvent::TaskUpdated {
+            task: &after,
+            changes: &changes,
+        },
+    )?;
+    Ok(Some(after))
 }
 
 pub fn update(
@@ -214,40 +258,9 @@ pub fn update(
     if let Some(d) = due_at {
         after.due_at = d;
     }
-    let mut changes = TaskChanges::new();
-    note_change(&mut changes, "title", &before.title, &after.title);
-    note_change(
-        &mut changes,
-        "description",
-        &before.description,
-        &after.description,
-    );
-    note_change(&mut changes, "status", &before.status, &after.status);
-    note_change(
-        &mut changes,
-        "assigneeId",
-        &before.assignee_id,
-        &after.assignee_id,
-    );
-    note_change(
-        &mut changes,
-        "dueAt",
-        &before.due_at.map(crate::model::format_time),
-        &after.due_at.map(crate::model::format_time),
-    );
-    if changes.is_empty() {
+    let Some(after) = save_edit(conn, &mut events, &before, after)? else {
         return Ok(Outcome::quiet(&plan_id, before));
-    }
-    after.version += 1;
-    after.updated_at = now();
-    db::tasks::save(conn, &after)?;
-    events.emit(
-        conn,
-        PlanEvent::TaskUpdated {
-            task: &after,
-            changes: &changes,
-        },
-    )?;
+    };
     if before.status != after.status {
         let progress = progress(conn, &plan_id)?;
         events.emit(conn, PlanEvent::ProgressUpdated(&progress))?;

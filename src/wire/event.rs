@@ -122,7 +122,7 @@ struct Envelope<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{now, Role, StatusCounts, TaskStatus};
+    use crate::model::{now, Role, Stamps, StatusCounts, TaskStatus};
 
     struct Fixtures {
         task: Task,
@@ -148,16 +148,14 @@ mod tests {
                 position: 1,
                 version: 1,
                 created_by: "ada".into(),
-                created_at: t,
-                updated_at: t,
+                stamps: Stamps::new(t),
             },
             plan: Plan {
                 id: "p1".into(),
                 title: "Launch".into(),
                 description: None,
                 owner_id: "ada".into(),
-                created_at: t,
-                updated_at: t,
+                stamps: Stamps::new(t),
             },
             member: Member {
                 plan_id: "p1".into(),

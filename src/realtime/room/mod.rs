@@ -25,11 +25,11 @@ use actix::prelude::*;
 
 use super::messages::*;
 use super::outbound::Peer;
-use super::protocol::ServerMessage;
 use super::registry::Registry;
 use crate::db::{self, Database};
 use crate::metrics::Metrics;
 use crate::model::PresenceStatus;
+use crate::wire::PersonalNotice;
 
 mod fanout;
 mod ordering;
@@ -134,7 +134,7 @@ impl RoomActor {
     /// `removed-from-plan`, as a batch of its own for the connections put out of the room
     /// (a removed member's, or everyone's when the plan is deleted).
     fn removed_from_plan(&self) -> Arc<Batch> {
-        let frame: Frame = ServerMessage::RemovedFromPlan {
+        let frame: Frame = PersonalNotice::RemovedFromPlan {
             plan_id: &self.plan_id,
         }
         .to_json()

@@ -10,7 +10,7 @@ use actix::prelude::*;
 use super::{Connection, RoomActor};
 use crate::model::{Participant, PresenceStatus, UserRef};
 use crate::realtime::messages::*;
-use crate::realtime::protocol::ServerMessage;
+use crate::wire::Notice;
 
 /// One user in the room, over all their connections.
 pub(super) struct UserPresence {
@@ -78,7 +78,7 @@ impl RoomActor {
             }
         }
         if let Some(user) = left {
-            let frame = ServerMessage::UserLeft {
+            let frame = Notice::UserLeft {
                 plan_id: &self.plan_id,
                 user: &user,
                 participant_count: self.users.len(),
@@ -116,7 +116,7 @@ impl Handler<JoinRoom> for RoomActor {
         presence.connections += 1;
         presence.online += online;
         if first {
-            let frame = ServerMessage::UserJoined {
+            let frame = Notice::UserJoined {
                 plan_id: &self.plan_id,
                 user: &msg.user,
                 participant_count: self.users.len(),
@@ -157,7 +157,7 @@ impl Handler<RelayTyping> for RoomActor {
         let Some(presence) = self.users.get(&conn.user_id) else {
             return;
         };
-        let frame = ServerMessage::Typing {
+        let frame = Notice::Typing {
             plan_id: &self.plan_id,
             task_id: &msg.task_id,
             user: &presence.user,
@@ -190,7 +190,7 @@ impl Handler<SetPresence> for RoomActor {
         }
         let after = presence.status();
         if before != after {
-            let frame = ServerMessage::PresenceChanged {
+            let frame = Notice::PresenceChanged {
                 plan_id: &self.plan_id,
                 user: &presence.user,
                 status: after,
