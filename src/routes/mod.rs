@@ -2,6 +2,7 @@
 //! ([`extract`]: the checked path ids, a [`extract::Reader`] or a [`extract::Change`]) and
 //! answers a mutation with [`respond::Mutated`].
 
+pub mod board;
 pub mod comments;
 pub mod dev;
 pub mod events;
@@ -19,7 +20,9 @@ use actix_web::web;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig, dev_mode: bool) {
-    cfg.route("/healthz", web::get().to(health::healthz))
+    cfg.route("/", web::get().to(board::page))
+        .route("/assets/{file:.*}", web::get().to(board::asset))
+        .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/ws", web::get().to(ws::connect));
