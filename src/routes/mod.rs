@@ -1,6 +1,7 @@
 //! HTTP routes, one module per resource (contract §2). A handler names what it needs
 //! ([`extract`]: the checked path ids, a [`extract::Reader`] or a [`extract::Change`]) and
-//! answers a mutation with [`respond::Mutated`].
+//! answers a mutation with [`respond::Mutated`]. The route table ([`ROUTES`]) is data;
+//! [`openapi`] documents each of its rows (`GET /api/openapi.json`).
 
 pub mod comments;
 pub mod dev;
@@ -9,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod members;
 pub mod metrics;
+pub mod openapi;
 pub mod plans;
 pub mod respond;
 pub mod tasks;
@@ -46,6 +48,7 @@ pub static ROUTES: &[Endpoint] = &[
     endpoint!(GET "/readyz" => health::readyz),
     endpoint!(GET "/metrics" => metrics::metrics),
     endpoint!(GET "/ws" => ws::connect),
+    endpoint!(GET "/api/openapi.json" => openapi::serve),
     endpoint!(POST "/api/plans" => plans::create),
     endpoint!(GET "/api/plans" => plans::list),
     endpoint!(GET "/api/plans/{planId}" => plans::get),
