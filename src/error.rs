@@ -18,12 +18,13 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::DbError;
 use crate::model::Task;
 
 /// The stable error codes of the contract, serialized as snake_case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -51,6 +52,22 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status that answers with this code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Gone => StatusCode::GONE,
+            ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -131,33 +148,29 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    current: Option<&'a Task>,
+/// The body of every error answer but 409: `{"error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
+/// The body of a 409: the error and the task as it is now.
+#[derive(Serialize, ToSchema)]
+pub struct ConflictBody<'a> {
+    pub error: ErrorDetail,
+    pub current: &'a Task,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people; a 400's names the field at fault.
+    pub message: String,
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self.code() {
-            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Conflict => StatusCode::CONFLICT,
-            ErrorCode::Gone => StatusCode::GONE,
-            ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
+        self.code().status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -166,15 +179,9 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(detail) => log::warn!("dependency unavailable: {detail}"),
             _ => {}
         }
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code().as_str(),
-                message: self.public_message(),
-            },
-            current: match self {
-                ApiError::Conflict { current } => Some(current),
-                _ => None,
-            },
+        let error = ErrorDetail {
+            code: self.code(),
+            message: self.public_message(),
         };
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::RateLimited { retry_after_secs } = self {
@@ -183,7 +190,10 @@ impl ResponseError for ApiError {
         if let ApiError::Unauthorized(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response.json(body)
+        match self {
+            ApiError::Conflict { current } => response.json(ConflictBody { error, current }),
+            _ => response.json(ErrorBody { error }),
+        }
     }
 }
 

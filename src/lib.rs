@@ -16,7 +16,8 @@
 //! - [`service`]: each mutation as one transaction (change + events), then publish; the
 //!   access checks, and what a missing row means for the client.
 //! - [`routes`]: HTTP handlers, one module per resource, and the WebSocket upgrade; the
-//!   checked path ids, `Reader`/`Change` extractors and the one mutation response.
+//!   route table, the checked path ids, `Reader`/`Change` extractors, the one mutation
+//!   response, and the OpenAPI document built from the handlers (`routes::openapi`).
 //! - [`realtime`]: the actors: `WsSession` (a connection), `RoomActor` (a plan's fan-out
 //!   and presence), `Registry` (rooms' lifecycle, users' sessions); client messages,
 //!   session replies and close codes (`realtime::protocol`).

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Now, in UTC, rounded to milliseconds so that what is stored and what is sent agree on
 /// every backend.
@@ -47,7 +48,7 @@ mod time_format {
 }
 
 /// A member's role on a plan, weakest first so that `>=` compares power.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Viewer,
@@ -74,7 +75,8 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a task stands; the board's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Todo,
@@ -102,14 +104,14 @@ impl TaskStatus {
 }
 
 /// `{id, name}` of a user: event actors, typing and presence notices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserRef {
     pub id: String,
     pub name: String,
 }
 
 /// When a record was created and last changed (`createdAt`, `updatedAt` on the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Stamps {
     #[serde(with = "time_format")]
@@ -128,27 +130,34 @@ impl Stamps {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A plan: a board of tasks. `ownerId` is its creator.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub id: String,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub owner_id: String,
     #[serde(flatten)]
     pub stamps: Stamps,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A task of a plan. `version` starts at 1 and grows by one on every change;
+/// `position` is its place in board order.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     pub id: String,
     pub plan_id: String,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub status: TaskStatus,
+    #[schema(required = true)]
     pub assignee_id: Option<String>,
     #[serde(with = "time_format::option")]
+    #[schema(required = true)]
     pub due_at: Option<NaiveDateTime>,
     pub position: i64,
     pub version: i64,
@@ -157,7 +166,8 @@ pub struct Task {
     pub stamps: Stamps,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A user's role on a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     pub plan_id: String,
@@ -166,14 +176,16 @@ pub struct Member {
     pub role: Role,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+/// How many of a plan's tasks have each status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
 pub struct StatusCounts {
     pub todo: i64,
     pub in_progress: i64,
     pub done: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// How far a plan is.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     pub plan_id: String,
@@ -202,7 +214,8 @@ impl Progress {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A comment on a task.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Comment {
     pub id: String,
@@ -214,14 +227,15 @@ pub struct Comment {
 }
 
 /// Whether a user in a room is looking (`online`) or has another tab in front (`away`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceStatus {
     Online,
     Away,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A user in a plan's room.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
     pub user_id: String,

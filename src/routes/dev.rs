@@ -17,21 +17,24 @@
 
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use super::openapi::{BadRequest, Forbidden, TooLarge};
 use super::State;
 use crate::error::ApiError;
 use crate::json::JsonBody;
+use crate::model::UserRef;
 use crate::origin;
 use crate::validate;
 
 /// Dev tokens live a day.
 const DEV_TOKEN_TTL_SECS: i64 = 24 * 3600;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DevTokenRequest {
+    /// Default: `u-` and 32 hex digits.
     #[serde(default)]
     user_id: Option<String>,
     name: String,
@@ -39,6 +42,24 @@ pub struct DevTokenRequest {
     email: Option<String>,
 }
 
+/// A token that lives a day, and the user it is for.
+#[derive(Serialize, ToSchema)]
+pub struct DevToken {
+    token: String,
+    user: UserRef,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/dev/token",
+    operation_id = "devToken",
+    security(()),
+    request_body(content = DevTokenRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A token for the user.", body = DevToken),
+        BadRequest, Forbidden, TooLarge,
+    )
+)]
 pub async fn token(
     state: State,
     req: HttpRequest,
@@ -66,10 +87,10 @@ pub async fn token(
         request.email.as_deref(),
         DEV_TOKEN_TTL_SECS,
     )?;
-    Ok(HttpResponse::Ok().json(json!({
-        "token": token,
-        "user": { "id": user_id, "name": name },
-    })))
+    Ok(HttpResponse::Ok().json(DevToken {
+        token,
+        user: UserRef { id: user_id, name },
+    }))
 }
 
 /// Loopback `Host`, own `Origin` (or none), JSON body: see the module doc.

@@ -1,30 +1,76 @@
 //! `GET /api/plans/{planId}/events?since=N&limit=M`: the stored event log.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use utoipa::openapi::{KnownFormat, ObjectBuilder, RefOr, Schema, SchemaFormat, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::extract::{PlanId, Reader};
+use super::openapi::{Authenticated, BadRequest, Gone, NotFound};
 use crate::db;
 use crate::error::ApiError;
-use crate::model::Role;
+use crate::model::{Role, UserRef};
+use crate::wire::PlanEvent;
 
 /// Default and largest page.
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
+    /// Events with a seq above this one (default 0).
+    #[param(value_type = Option<i64>, minimum = 0)]
     since: Option<String>,
+    /// At most this many (default 100).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
-#[derive(Serialize)]
-struct EventsPage {
+/// Stored events, oldest first, and the plan's current seq.
+#[derive(Serialize, ToSchema)]
+pub struct EventsPage {
     /// Stored frames, embedded as they are (no re-serialisation).
+    #[schema(value_type = Vec<EventFrame>)]
     events: Vec<Box<RawValue>>,
     seq: i64,
 }
+
+/// A stored plan event as sent (`wire::PlanEvent::frame`): `{type, planId, seq, data,
+/// actor, timestamp}`. The frames are stored as text and sent as they are, so this type
+/// exists only to describe them; its `type` lists [`PlanEvent::TYPES`].
+pub enum EventFrame {}
+
+impl PartialSchema for EventFrame {
+    fn schema() -> RefOr<Schema> {
+        let types = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(PlanEvent::TYPES.iter().copied()));
+        let data = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("What `type` says changed (docs/protocol.md §3)."));
+        let timestamp = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)));
+        ObjectBuilder::new()
+            .property("type", types)
+            .property("planId", String::schema())
+            .property("seq", i64::schema())
+            .property("data", data)
+            .property("actor", UserRef::schema())
+            .property("timestamp", timestamp)
+            .required("type")
+            .required("planId")
+            .required("seq")
+            .required("data")
+            .required("actor")
+            .required("timestamp")
+            .into()
+    }
+}
+
+impl ToSchema for EventFrame {}
 
 fn number(
     field: &str,
@@ -45,11 +91,21 @@ fn number(
     Ok(n)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/plans/{planId}/events",
+    operation_id = "listEvents",
+    params(PlanId, EventsQuery),
+    responses(
+        (status = 200, description = "Stored events with a seq above `since`, oldest first.", body = EventsPage),
+        Authenticated, BadRequest, NotFound, Gone,
+    )
+)]
 pub async fn list(
     reader: Reader,
     plan: PlanId,
     query: web::Query<EventsQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<EventsPage>, ApiError> {
     let since = number("since", query.since.as_deref(), 0, 0..=i64::MAX)?;
     let limit = number(
         "limit",
@@ -74,5 +130,5 @@ pub async fn list(
         .into_iter()
         .map(|e| RawValue::from_string(e.payload))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(EventsPage { events, seq }))
+    Ok(Json(EventsPage { events, seq }))
 }

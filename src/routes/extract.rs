@@ -290,11 +290,14 @@ impl FromRequest for Change {
     }
 }
 
+/// The header that names the caller's own connection.
+pub const CONNECTION_ID: &str = "X-Connection-Id";
+
 /// `X-Connection-Id` of the request: the connection whose copy of the events is left out
 /// (the room checks that the connection is the caller's own). Ignored when empty or
 /// longer than an id may be.
 fn connection_id(req: &HttpRequest) -> Option<String> {
-    let id = req.headers().get("x-connection-id")?.to_str().ok()?.trim();
+    let id = req.headers().get(CONNECTION_ID)?.to_str().ok()?.trim();
     if id.is_empty() || id.len() > validate::MAX_ID {
         return None;
     }

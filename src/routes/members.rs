@@ -3,12 +3,23 @@
 use actix_web::web::Json;
 
 use super::extract::{Change, PlanId, Reader, UserId};
+use super::openapi::{Authenticated, BadRequest, Changed, Deleted, NotFound, TooLarge};
 use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::model::{Member, Role};
 use crate::service::members::{self, MemberInput};
 
+#[utoipa::path(
+    get,
+    path = "/api/plans/{planId}/members",
+    operation_id = "listMembers",
+    params(PlanId),
+    responses(
+        (status = 200, description = "The plan's members, oldest membership first.", body = Vec<Member>),
+        Authenticated, BadRequest, NotFound,
+    )
+)]
 pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Member>>, ApiError> {
     reader
         .read(move |c, uid| members::list(c, uid, &plan))
@@ -17,6 +28,14 @@ pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Member>>, Api
 }
 
 /// Adds the user to the plan, or changes their role.
+#[utoipa::path(
+    put,
+    path = "/api/plans/{planId}/members/{userId}",
+    operation_id = "putMember",
+    params(PlanId, UserId, Change),
+    request_body = MemberInput,
+    responses(Changed<Member>, Authenticated, BadRequest, NotFound, TooLarge)
+)]
 pub async fn put(
     change: Change,
     plan: PlanId,
@@ -32,6 +51,13 @@ pub async fn put(
         .map(Mutated::ok)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/plans/{planId}/members/{userId}",
+    operation_id = "removeMember",
+    params(PlanId, UserId, Change),
+    responses(Deleted, Authenticated, BadRequest, NotFound)
+)]
 pub async fn remove(change: Change, plan: PlanId, user: UserId) -> MutationResult<()> {
     change
         .on_plan(plan, Role::Owner, move |c, actor, plan| {

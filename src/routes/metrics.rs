@@ -12,6 +12,18 @@ use crate::error::ApiError;
 use crate::realtime::messages::GetRegistryStats;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    security(()),
+    responses((
+        status = 200,
+        description = "The metrics (docs/operations.md).",
+        body = String,
+        content_type = "text/plain; version=0.0.4"
+    ))
+)]
 pub async fn metrics(state: State) -> Result<HttpResponse, ApiError> {
     // Gauges that are cheaper to read now than to keep up to date on every change.
     if let Ok(stats) = state.registry.send(GetRegistryStats).await {

@@ -2,16 +2,29 @@
 
 use actix_web::web::Json;
 use actix_web::HttpResponse;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::extract::{Change, PlanId, Reader};
-use super::respond::{Mutated, MutationResult};
+use super::openapi::{
+    Authenticated, BadRequest, Changed, Created, Deleted, NotFound, Snapshot, TooLarge,
+};
+use super::respond::{Mutated, MutationResult, PLAN_SEQ};
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::model::{Plan, Role};
+use crate::model::{Participant, Plan, Role};
 use crate::realtime::messages::PlanParticipants;
 use crate::service::plans::{self, NewPlan, PlanPatch};
 
+/// Creates a plan; the caller becomes its owner. No event (the plan's seq stays 0).
+#[utoipa::path(
+    post,
+    path = "/api/plans",
+    operation_id = "createPlan",
+    params(Change),
+    request_body = NewPlan,
+    responses(Created<Plan>, Authenticated, BadRequest, TooLarge)
+)]
 pub async fn create(change: Change, body: JsonBody<NewPlan>) -> MutationResult<Plan> {
     let max_plans = change.settings().caps.plans_per_user;
     change
@@ -20,20 +33,44 @@ pub async fn create(change: Change, body: JsonBody<NewPlan>) -> MutationResult<P
         .map(Mutated::created)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/plans",
+    operation_id = "listPlans",
+    responses(
+        (status = 200, description = "The plans the caller is a member of, newest first.", body = Vec<Plan>),
+        Authenticated,
+    )
+)]
 pub async fn list(reader: Reader) -> Result<Json<Vec<Plan>>, ApiError> {
     reader.read(plans::list).await.map(Json)
 }
 
 /// The plan with its tasks and members at one seq, which `X-Plan-Seq` repeats.
+#[utoipa::path(
+    get,
+    path = "/api/plans/{planId}",
+    operation_id = "getPlan",
+    params(PlanId),
+    responses(Snapshot, Authenticated, BadRequest, NotFound)
+)]
 pub async fn get(reader: Reader, plan: PlanId) -> Result<HttpResponse, ApiError> {
     let snapshot = reader
         .snapshot(move |c, uid| plans::snapshot(c, uid, &plan))
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header(("X-Plan-Seq", snapshot.seq.to_string()))
+        .insert_header((PLAN_SEQ, snapshot.seq.to_string()))
         .json(snapshot))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/plans/{planId}",
+    operation_id = "updatePlan",
+    params(PlanId, Change),
+    request_body = PlanPatch,
+    responses(Changed<Plan>, Authenticated, BadRequest, NotFound, TooLarge)
+)]
 pub async fn update(
     change: Change,
     plan: PlanId,
@@ -47,6 +84,13 @@ pub async fn update(
         .map(Mutated::ok)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/plans/{planId}",
+    operation_id = "deletePlan",
+    params(PlanId, Change),
+    responses(Deleted, Authenticated, BadRequest, NotFound)
+)]
 pub async fn delete(change: Change, plan: PlanId) -> MutationResult<()> {
     change
         .on_plan(plan, Role::Owner, |c, actor, plan| {
@@ -56,8 +100,27 @@ pub async fn delete(change: Change, plan: PlanId) -> MutationResult<()> {
         .map(Mutated::no_content)
 }
 
+/// Who is in a plan's room.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Presence {
+    plan_id: String,
+    participant_count: usize,
+    participants: Vec<Participant>,
+}
+
 /// `GET /api/plans/{planId}/presence`: who is in the plan's room on this server.
-pub async fn presence(reader: Reader, plan: PlanId) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/plans/{planId}/presence",
+    operation_id = "getPresence",
+    params(PlanId),
+    responses(
+        (status = 200, description = "Who is in the plan's room.", body = Presence),
+        Authenticated, BadRequest, NotFound,
+    )
+)]
+pub async fn presence(reader: Reader, plan: PlanId) -> Result<Json<Presence>, ApiError> {
     let registry = reader.state().registry.clone();
     let plan_id = plan.into_string();
     let pid = plan_id.clone();
@@ -71,9 +134,9 @@ pub async fn presence(reader: Reader, plan: PlanId) -> Result<HttpResponse, ApiE
         .await
         .map_err(|e| ApiError::Internal(format!("registry: {e}")))?
         .map_err(|e| ApiError::Internal(format!("room: {e}")))?;
-    Ok(HttpResponse::Ok().json(json!({
-        "planId": plan_id,
-        "participantCount": participants.len(),
-        "participants": participants,
-    })))
+    Ok(Json(Presence {
+        plan_id,
+        participant_count: participants.len(),
+        participants,
+    }))
 }

@@ -9,6 +9,9 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::service::Outcome;
 
+/// The header with the seq of a mutation's last event (and of a plan's snapshot).
+pub const PLAN_SEQ: &str = "X-Plan-Seq";
+
 /// A committed mutation, answered with [`Responder`].
 pub struct Mutated<T> {
     status: StatusCode,
@@ -54,7 +57,7 @@ impl<T: Serialize> Responder for Mutated<T> {
     fn respond_to(self, _: &HttpRequest) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         if let Some(seq) = self.outcome.last_seq() {
-            response.insert_header(("X-Plan-Seq", seq.to_string()));
+            response.insert_header((PLAN_SEQ, seq.to_string()));
         }
         if self.with_body {
             response.json(&self.outcome.value)

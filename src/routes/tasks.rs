@@ -5,12 +5,25 @@ use actix_web::web::Json;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::extract::{Change, PlanId, Reader, TaskId};
+use super::openapi::{
+    Authenticated, BadRequest, Changed, Conflict, Created, Deleted, NotFound, TooLarge,
+};
 use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::model::{Progress, Role, Task};
 use crate::service::tasks::{self, NewTask, Reorder, TaskPatch};
 
+#[utoipa::path(
+    get,
+    path = "/api/plans/{planId}/tasks",
+    operation_id = "listTasks",
+    params(PlanId),
+    responses(
+        (status = 200, description = "The plan's tasks in board order.", body = Vec<Task>),
+        Authenticated, BadRequest, NotFound,
+    )
+)]
 pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Task>>, ApiError> {
     reader
         .read(move |c, uid| tasks::list(c, uid, &plan))
@@ -18,6 +31,14 @@ pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Task>>, ApiEr
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/plans/{planId}/tasks",
+    operation_id = "createTask",
+    params(PlanId, Change),
+    request_body = NewTask,
+    responses(Created<Task>, Authenticated, BadRequest, NotFound, TooLarge)
+)]
 pub async fn create(change: Change, plan: PlanId, body: JsonBody<NewTask>) -> MutationResult<Task> {
     let max_tasks = change.settings().caps.tasks_per_plan;
     change
@@ -29,6 +50,18 @@ pub async fn create(change: Change, plan: PlanId, body: JsonBody<NewTask>) -> Mu
 }
 
 /// The task, with its version as the `ETag` (for `If-Match` on PATCH).
+#[utoipa::path(
+    get,
+    path = "/api/tasks/{taskId}",
+    operation_id = "getTask",
+    params(TaskId),
+    responses(
+        (status = 200, description = "The task.", body = Task, headers(
+            ("ETag" = String, description = "The task's version, quoted: `\"3\"`.")
+        )),
+        Authenticated, BadRequest, NotFound,
+    )
+)]
 pub async fn get(reader: Reader, task: TaskId) -> Result<HttpResponse, ApiError> {
     let task = reader.read(move |c, uid| tasks::get(c, uid, &task)).await?;
     Ok(HttpResponse::Ok()
@@ -60,6 +93,19 @@ fn expected_version(req: &HttpRequest, patch: &TaskPatch) -> Result<Option<i64>,
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/tasks/{taskId}",
+    operation_id = "updateTask",
+    params(
+        TaskId,
+        ("If-Match" = Option<String>, Header, description = "The version the change \
+            expects (`\"3\"`, `3` or `W/\"3\"`); else 409 with the task as it is now."),
+        Change,
+    ),
+    request_body = TaskPatch,
+    responses(Changed<Task>, Authenticated, BadRequest, NotFound, Conflict, TooLarge)
+)]
 pub async fn update(
     change: Change,
     req: HttpRequest,
@@ -76,6 +122,13 @@ pub async fn update(
         .map(Mutated::ok)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/tasks/{taskId}",
+    operation_id = "deleteTask",
+    params(TaskId, Change),
+    responses(Deleted, Authenticated, BadRequest, NotFound)
+)]
 pub async fn delete(change: Change, task: TaskId) -> MutationResult<()> {
     change
         .on_task(task, Role::Editor, |c, actor, task| {
@@ -85,6 +138,14 @@ pub async fn delete(change: Change, task: TaskId) -> MutationResult<()> {
         .map(Mutated::no_content)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/plans/{planId}/tasks/reorder",
+    operation_id = "reorderTasks",
+    params(PlanId, Change),
+    request_body = Reorder,
+    responses(Changed<Reorder>, Authenticated, BadRequest, NotFound, TooLarge)
+)]
 pub async fn reorder(
     change: Change,
     plan: PlanId,
@@ -98,6 +159,16 @@ pub async fn reorder(
         .map(Mutated::ok)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/plans/{planId}/progress",
+    operation_id = "getProgress",
+    params(PlanId),
+    responses(
+        (status = 200, description = "How far the plan is.", body = Progress),
+        Authenticated, BadRequest, NotFound,
+    )
+)]
 pub async fn progress(reader: Reader, plan: PlanId) -> Result<Json<Progress>, ApiError> {
     reader
         .read(move |c, uid| tasks::plan_progress(c, uid, &plan))

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 use actix_web_actors::ws::WebsocketContext;
 
+use super::openapi::{Forbidden, RateLimited};
 use super::State;
 use crate::auth::{bearer_token, TokenError};
 use crate::error::ApiError;
@@ -16,6 +17,23 @@ use crate::realtime::frame_guard::{FrameGuard, GuardSignals};
 use crate::realtime::metered_body::MeteredBody;
 use crate::realtime::session::{RejectedSession, WsSession};
 
+#[utoipa::path(
+    get,
+    path = "/ws",
+    operation_id = "connect",
+    security(()),
+    params((
+        "token" = Option<String>,
+        Query,
+        description = "The JWT; or `Authorization: Bearer`, which then alone counts."
+    )),
+    responses(
+        (status = 101, description = "The WebSocket. A missing, invalid or expired token \
+            still gets it, closed at once with 4401 (docs/protocol.md §4)."),
+        (status = 400, description = "Not a WebSocket upgrade; no body."),
+        Forbidden, RateLimited,
+    )
+)]
 pub async fn connect(
     state: State,
     req: HttpRequest,

@@ -1,6 +1,7 @@
 //! Comments on tasks.
 
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{EventWriter, Outcome};
 use crate::db::models::CommentRow;
@@ -10,7 +11,7 @@ use crate::model::{now, Comment, Role, UserRef};
 use crate::validate;
 use crate::wire::PlanEvent;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewComment {
     pub body: String,
 }

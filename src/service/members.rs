@@ -1,6 +1,7 @@
 //! Plan membership: add, change role, remove.
 
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::tasks::save_edit;
 use super::{EventWriter, Outcome, RoomEffect};
@@ -11,7 +12,7 @@ use crate::model::{Member, Role, Task, UserRef};
 use crate::validate;
 use crate::wire::PlanEvent;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MemberInput {
     pub role: Role,

@@ -1,6 +1,7 @@
 //! Plans: create, read, rename, delete.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{EventWriter, Outcome, RoomEffect};
 use crate::db::models::PlanRow;
@@ -12,7 +13,7 @@ use crate::model::{now, Member, Plan, Role, Task, UserRef};
 use crate::validate;
 use crate::wire::PlanEvent;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewPlan {
     pub title: String,
@@ -20,7 +21,7 @@ pub struct NewPlan {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanPatch {
     #[serde(default)]
@@ -31,7 +32,7 @@ pub struct PlanPatch {
 
 /// `GET /api/plans/{id}`: everything a client needs to draw the board, and the seq it
 /// reflects (resume live events with `since` = this seq).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanSnapshot {
     pub plan: Plan,
     pub tasks: Vec<Task>,

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::comments::hide_plan;
 use super::{EventWriter, Outcome, UserNotice};
@@ -15,7 +16,7 @@ use crate::model::{now, parse_time, Progress, Role, Stamps, Task, TaskStatus, Us
 use crate::validate;
 use crate::wire::{PersonalNotice, PlanEvent, TaskChanges};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewTask {
     pub title: String,
@@ -25,12 +26,14 @@ pub struct NewTask {
     pub status: Option<TaskStatus>,
     #[serde(default)]
     pub assignee_id: Option<String>,
+    /// RFC 3339, any offset; stored as UTC.
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub due_at: Option<String>,
 }
 
 /// A PATCH body: absent fields stay; `null` clears the nullable ones.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskPatch {
     #[serde(default)]
@@ -41,14 +44,16 @@ pub struct TaskPatch {
     pub status: Option<TaskStatus>,
     #[serde(default, deserialize_with = "double_option")]
     pub assignee_id: Option<Option<String>>,
+    /// RFC 3339, any offset; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Option<String>>,
     /// The version the client last saw (alternative to `If-Match`).
     #[serde(default)]
     pub version: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Reorder {
     pub task_ids: Vec<String>,

@@ -19,6 +19,7 @@ mod common {
 
 mod abuse;
 mod helpers;
+mod schema;
 mod shapes;
 
 mod auth;
@@ -30,6 +31,7 @@ mod limits;
 mod logs;
 mod members;
 mod monitoring;
+mod openapi;
 mod plans;
 mod realtime;
 mod reminders;
