@@ -1,7 +1,7 @@
 import { LivePlanApi, type OwnWrite } from './api.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { Emitter, type Listeners } from './emitter.js';
-import { LivePlanError } from './errors.js';
+import { frameError, LivePlanError } from './errors.js';
 import { PlanSubscription, type PlanHost, type PlanOptions } from './plan.js';
 import {
   PLAN_EVENT_TYPES,
@@ -309,6 +309,7 @@ export class LivePlanClient {
     if (this.status === 'closed' || this.status === 'offline') return;
     if (code === UNAUTHORIZED) {
       this.emitter.emit('disconnected', { code, reason });
+      this.setStatus(this.everConnected ? 'reconnecting' : this.status);
       void this.renewToken(reason);
       return;
     }
@@ -397,7 +398,7 @@ export class LivePlanClient {
   private onError(frame: ErrorReply): void {
     for (const plan of this.plans.values())
       if (plan.owns(frame.requestId)) return plan.onJoinError(frame);
-    this.emitter.emit('error', new LivePlanError(0, frame.code, frame.message));
+    this.emitter.emit('error', frameError(frame));
   }
 
   /** Sends when connected; answers whether it was sent. */

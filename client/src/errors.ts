@@ -28,3 +28,18 @@ export class LivePlanError extends Error {
     if (extra.retryAfter !== undefined) this.retryAfter = extra.retryAfter;
   }
 }
+
+/** The HTTP status of each error code a WebSocket `error` frame may carry. */
+const STATUS: Record<string, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** A WebSocket `error` frame as a {@link LivePlanError}, with the status REST would answer. */
+export function frameError(frame: { code: string; message: string }): LivePlanError {
+  return new LivePlanError(STATUS[frame.code] ?? 500, frame.code, frame.message);
+}

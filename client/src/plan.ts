@@ -1,6 +1,6 @@
 import type { LivePlanApi } from './api.js';
 import { Emitter, type Listeners } from './emitter.js';
-import { LivePlanError } from './errors.js';
+import { frameError, LivePlanError } from './errors.js';
 import type {
   ClientMessage,
   ErrorReply,
@@ -74,15 +74,6 @@ export type PlanState = 'idle' | 'joining' | 'joined' | 'left' | 'removed' | 'fa
 
 /** How long events wait behind a gap for this connection's own REST calls to be answered. */
 const HOLD_MS = 3000;
-
-const JOIN_STATUS: Record<string, number> = {
-  not_found: 404,
-  forbidden: 403,
-  unauthorized: 401,
-  bad_request: 400,
-  rate_limited: 429,
-  unavailable: 503,
-};
 
 /**
  * One plan joined over the client's connection, kept joined across reconnects. It counts
@@ -187,8 +178,7 @@ export class PlanSubscription {
   /** @internal The join failed: retry what may pass later, end on what will not. */
   onJoinError(reply: ErrorReply): void {
     this.joinId = undefined;
-    const error = new LivePlanError(JOIN_STATUS[reply.code] ?? 500, reply.code, reply.message);
-    this.emitter.emit('error', error);
+    this.emitter.emit('error', frameError(reply));
     if (reply.code === 'not_found' || reply.code === 'forbidden' || reply.code === 'bad_request') {
       this.end('failed');
       return;

@@ -159,6 +159,7 @@ describe('4401 unauthorized', () => {
     expect(c.status).toBe('connected');
     // after a success, a later 4401 may ask again
     FakeWebSocket.last().serverClose(4401, 'token expired');
+    expect(c.status).toBe('reconnecting'); // while getToken() runs
     await vi.advanceTimersByTimeAsync(0);
     expect(getToken).toHaveBeenCalledTimes(2);
   });
