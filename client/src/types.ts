@@ -145,7 +145,7 @@ const planEventTypes = {
 } satisfies Record<PlanEventType, 1>;
 
 /** Every plan event type, in the server's order. */
-export const PLAN_EVENT_TYPES = Object.keys(planEventTypes) as PlanEventType[];
+export const PLAN_EVENT_TYPES = Object.keys(planEventTypes) as readonly PlanEventType[];
 
 // ---- Room notices (not stored, no seq) ------------------------------------------------
 
@@ -184,7 +184,7 @@ const noticeTypes = {
   'presence-changed': 1,
 } satisfies Record<NoticeType, 1>;
 
-export const NOTICE_TYPES = Object.keys(noticeTypes) as NoticeType[];
+export const NOTICE_TYPES = Object.keys(noticeTypes) as readonly NoticeType[];
 
 // ---- Personal notices (to every connection of one user) -------------------------------
 
@@ -212,7 +212,7 @@ const personalNoticeTypes = {
   'due-date-reminder': 1,
 } satisfies Record<PersonalNoticeType, 1>;
 
-export const PERSONAL_NOTICE_TYPES = Object.keys(personalNoticeTypes) as PersonalNoticeType[];
+export const PERSONAL_NOTICE_TYPES = Object.keys(personalNoticeTypes) as readonly PersonalNoticeType[];
 
 // ---- The session's replies to its own connection --------------------------------------
 
@@ -278,7 +278,7 @@ const replyTypes = {
   error: 1,
 } satisfies Record<ReplyType, 1>;
 
-export const REPLY_TYPES = Object.keys(replyTypes) as ReplyType[];
+export const REPLY_TYPES = Object.keys(replyTypes) as readonly ReplyType[];
 
 /** Every frame the server sends. */
 export type ServerFrame = PlanEvent | Notice | PersonalNotice | Reply;

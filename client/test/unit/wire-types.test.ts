@@ -29,10 +29,10 @@ describe("the SDK's frame types", () => {
   });
 
   it('are the unions the frames are typed with', () => {
-    expectTypeOf(PLAN_EVENT_TYPES).toEqualTypeOf<PlanEventType[]>();
+    expectTypeOf(PLAN_EVENT_TYPES).toEqualTypeOf<readonly PlanEventType[]>();
     expectTypeOf<PlanEvent['type']>().toEqualTypeOf<PlanEventType>();
-    expectTypeOf(NOTICE_TYPES).toEqualTypeOf<NoticeType[]>();
-    expectTypeOf(PERSONAL_NOTICE_TYPES).toEqualTypeOf<PersonalNoticeType[]>();
-    expectTypeOf(REPLY_TYPES).toEqualTypeOf<ReplyType[]>();
+    expectTypeOf(NOTICE_TYPES).toEqualTypeOf<readonly NoticeType[]>();
+    expectTypeOf(PERSONAL_NOTICE_TYPES).toEqualTypeOf<readonly PersonalNoticeType[]>();
+    expectTypeOf(REPLY_TYPES).toEqualTypeOf<readonly ReplyType[]>();
   });
 });
