@@ -396,8 +396,10 @@ export class LivePlanClient {
   }
 
   private onError(frame: ErrorReply): void {
-    for (const plan of this.plans.values())
+    for (const plan of this.plans.values()) {
       if (plan.owns(frame.requestId)) return plan.onJoinError(frame);
+      if (frame.code === 'rate_limited' && !frame.requestId) plan.onRateLimited(frame.retryAfterMs ?? 1000);
+    }
     this.emitter.emit('error', frameError(frame));
   }
 

@@ -74,6 +74,8 @@ export type PlanState = 'idle' | 'joining' | 'joined' | 'left' | 'removed' | 'fa
 
 /** How long events wait behind a gap for this connection's own REST calls to be answered. */
 const HOLD_MS = 3000;
+/** `typing: true` is repeated at most this often per task (the server expires it after 6 s). */
+const TYPING_EVERY_MS = 3000;
 
 /**
  * One plan joined over the client's connection, kept joined across reconnects. It counts
@@ -100,6 +102,8 @@ export class PlanSubscription {
   private holdExpired = false;
   private retries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When `typing: true` was last sent, per task. */
+  private readonly typingSince = new Map<string, number>();
 
   /** @internal Made by `client.plan()`. */
   constructor(host: PlanHost, planId: string, options: PlanOptions = {}) {
@@ -120,10 +124,18 @@ export class PlanSubscription {
     return this.emitter.on(event, listener);
   }
 
-  /** Tells the others in the room that the user is (or stopped) typing in a task. */
+  /**
+   * Tells the others in the room that the user is (or stopped) typing in a task. Call it
+   * on every keystroke: `true` is sent at most every 3 s per task, `false` only after a
+   * `true` (messages count against the connection's rate limit).
+   */
   typing(taskId: string, isTyping: boolean): void {
-    if (this.state === 'joined')
-      this.host.send({ type: 'typing', planId: this.planId, taskId, isTyping });
+    if (this.state !== 'joined') return;
+    const since = this.typingSince.get(taskId);
+    if (isTyping ? since !== undefined && Date.now() - since < TYPING_EVERY_MS : since === undefined) return;
+    if (isTyping) this.typingSince.set(taskId, Date.now());
+    else this.typingSince.delete(taskId);
+    this.host.send({ type: 'typing', planId: this.planId, taskId, isTyping });
   }
 
   /** Leaves the plan's room; the subscription ends. */
@@ -166,6 +178,7 @@ export class PlanSubscription {
   /** @internal */
   onJoined(reply: JoinedReply): void {
     if (!this.owns(reply.requestId)) return;
+    clearTimeout(this.retryTimer);
     this.state = 'joined';
     this.retries = 0;
     if (this.lastSeq === undefined) this.lastSeq = reply.seq;
@@ -186,6 +199,19 @@ export class PlanSubscription {
     this.state = 'idle';
     const delay = reply.retryAfterMs ?? this.host.backoff(this.retries++);
     this.retryTimer = setTimeout(() => this.join(), delay);
+  }
+
+  /**
+   * @internal A message was dropped by the server's rate limit (its `error` names no
+   * request): if it was this join, ask again; leave first, in case it was not.
+   */
+  onRateLimited(retryAfterMs: number): void {
+    if (this.state !== 'joining') return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.host.send({ type: 'leave-plan', planId: this.planId });
+      this.join();
+    }, retryAfterMs);
   }
 
   /** @internal `since` is older than what the server keeps: fetch a snapshot. */
@@ -322,6 +348,7 @@ export class PlanSubscription {
     this.holdExpired = false;
     this.awaitingWrites = false;
     this.held = [];
+    this.typingSince.clear();
     this.resyncing = 0; // a snapshot still on its way is ignored; the next join asks again
   }
 

@@ -76,6 +76,25 @@ describe('joining', () => {
     expect(() => c.plan('p1')).toThrow(/already subscribed/);
   });
 
+  it('asks again, leaving first, when a rate-limited message may have been its join', async () => {
+    const { c, ws } = setup();
+    const plan = c.plan('p1', { since: 3 });
+    const other = c.plan('p2');
+    joinedReply(ws, 'p2', 0);
+    ws.receive({ type: 'error', code: 'rate_limited', message: 'too many messages; slow down', retryAfterMs: 100 });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(ws.sentOf('join-plan')).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ws.sent.slice(-2)).toEqual([
+      { type: 'leave-plan', planId: 'p1' },
+      { type: 'join-plan', planId: 'p1', since: 3, requestId: expect.any(String) },
+    ]);
+    joinedReply(ws, 'p1', 5);
+    expect(plan.state).toBe('joined');
+    expect(other.state).toBe('joined');
+    expect(ws.sentOf('join-plan').filter((m) => m.planId === 'p2')).toHaveLength(1);
+  });
+
   it('ignores a `joined` that answers an older join', () => {
     const { c, ws } = setup();
     const plan = c.plan('p1', { since: 3 });
@@ -278,6 +297,22 @@ describe('presence, typing, leaving', () => {
     expect(ws.sentOf('typing')).toEqual([{ type: 'typing', planId: 'p1', taskId: 't1', isTyping: true }]);
     ws.receive({ type: 'typing', planId: 'p1', taskId: 't1', user: { id: 'bob', name: 'Bob' }, isTyping: false });
     expect(typing).toEqual([false]);
+  });
+
+  it('sends typing true at most every 3 s per task, and false only after a true', async () => {
+    const { c, ws } = setup();
+    const plan = c.plan('p1');
+    joinedReply(ws, 'p1', 0);
+    plan.typing('t1', false); // nothing to stop
+    for (let i = 0; i < 10; i++) {
+      plan.typing('t1', true); // every keystroke
+      plan.typing('t2', true);
+      await vi.advanceTimersByTimeAsync(400);
+    }
+    plan.typing('t1', false);
+    plan.typing('t1', false);
+    const sent = ws.sentOf('typing').map((m) => `${m.taskId}:${m.isTyping}`);
+    expect(sent).toEqual(['t1:true', 't2:true', 't1:true', 't2:true', 't1:false']);
   });
 
   it('leave() sends leave-plan, ends, and is not rejoined', async () => {
