@@ -120,6 +120,7 @@ export class LivePlanApi {
           signal: options.signal ?? null,
         });
       } catch (e) {
+        if ((e as Error)?.name === 'AbortError') throw e; // the caller's own signal
         throw new LivePlanError(0, 'network', `${method} ${path}: ${String(e)}`, { cause: e });
       }
     };

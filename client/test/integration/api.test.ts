@@ -108,6 +108,10 @@ describe('the typed REST helpers', () => {
 
     const unreachable = new LivePlanApi({ url: 'http://127.0.0.1:1', token: 'x' });
     expect(await rejection(unreachable.health())).toMatchObject({ status: 0, code: 'network' });
+
+    // the caller's own abort is passed on as it is
+    const aborted = await ada.listPlans({ signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(aborted).toMatchObject({ name: 'AbortError' });
   });
 
   it('carry the current task on a 409 conflict', async () => {
