@@ -254,6 +254,17 @@ pub enum ServerMessage<'a> {
 }
 
 impl ServerMessage<'_> {
+    /// Every reply type, as sent in `type`, in variant order.
+    pub const TYPES: &'static [&'static str] = &[
+        "connected",
+        "joined",
+        "resync-required",
+        "left",
+        "pong",
+        "token-refreshed",
+        "error",
+    ];
+
     /// The frame's text (see [`crate::wire::text`]).
     pub fn to_json(&self) -> String {
         crate::wire::text(self)
@@ -306,6 +317,71 @@ mod tests {
         assert!(!is_invalid_utf8_text(
             &actix_web_actors::ws::ProtocolError::UnmaskedFrame
         ));
+    }
+
+    #[test]
+    fn types_lists_every_reply_type_in_variant_order() {
+        let user = UserRef {
+            id: "ada".into(),
+            name: "Ada".into(),
+        };
+        let replies = [
+            ServerMessage::Connected {
+                connection_id: "c1",
+                user: &user,
+                heartbeat_ms: 30_000,
+                server_time: String::new(),
+            },
+            ServerMessage::Joined {
+                request_id: None,
+                plan_id: "p1",
+                seq: 0,
+                participants: &[],
+            },
+            ServerMessage::ResyncRequired {
+                request_id: None,
+                plan_id: "p1",
+                seq: 0,
+            },
+            ServerMessage::Left {
+                request_id: None,
+                plan_id: "p1",
+            },
+            ServerMessage::Pong {
+                request_id: None,
+                server_time: String::new(),
+            },
+            ServerMessage::TokenRefreshed {
+                request_id: None,
+                expires_at: String::new(),
+            },
+            ServerMessage::Error {
+                request_id: None,
+                code: ErrorCode::BadRequest,
+                message: "",
+                retry_after_ms: None,
+            },
+        ];
+        // A new variant fails to compile here until it is listed above and in TYPES.
+        for reply in &replies {
+            match reply {
+                ServerMessage::Connected { .. }
+                | ServerMessage::Joined { .. }
+                | ServerMessage::ResyncRequired { .. }
+                | ServerMessage::Left { .. }
+                | ServerMessage::Pong { .. }
+                | ServerMessage::TokenRefreshed { .. }
+                | ServerMessage::Error { .. } => {}
+            }
+        }
+        let types: Vec<String> = replies
+            .iter()
+            .map(|reply| {
+                let value: Value = serde_json::from_str(&reply.to_json()).unwrap_or_default();
+                value["type"].as_str().unwrap_or_default().to_string()
+            })
+            .collect();
+        assert_eq!(types, ServerMessage::TYPES);
     }
 
     #[test]

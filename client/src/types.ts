@@ -1,0 +1,322 @@
+/**
+ * The wire types of the liveplan protocol (docs/protocol.md): REST shapes, the frames the
+ * server sends, and the messages a client sends.
+ *
+ * The lists of type names ({@link PLAN_EVENT_TYPES}, {@link NOTICE_TYPES},
+ * {@link PERSONAL_NOTICE_TYPES}, {@link REPLY_TYPES}) are checked by a test against
+ * `wire-types.json`, which a test of the server writes from its own enums; the
+ * `satisfies Record<…>` below make each list and its union type agree at compile time.
+ */
+
+// ---- REST shapes (contract §2) -------------------------------------------------------
+
+export type TaskStatus = 'todo' | 'in_progress' | 'done';
+export type Role = 'viewer' | 'editor' | 'owner';
+export type PresenceStatus = 'online' | 'away';
+
+export interface UserRef {
+  id: string;
+  name: string;
+}
+
+export interface Plan {
+  id: string;
+  title: string;
+  description: string | null;
+  ownerId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Task {
+  id: string;
+  planId: string;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  assigneeId: string | null;
+  dueAt: string | null;
+  position: number;
+  version: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Member {
+  planId: string;
+  userId: string;
+  name: string;
+  role: Role;
+}
+
+export interface Progress {
+  planId: string;
+  total: number;
+  done: number;
+  percent: number;
+  byStatus: Record<TaskStatus, number>;
+}
+
+export interface Participant {
+  userId: string;
+  name: string;
+  status: PresenceStatus;
+  connections: number;
+}
+
+export interface Comment {
+  id: string;
+  taskId: string;
+  authorId: string;
+  body: string;
+  createdAt: string;
+}
+
+/** `GET /api/plans/{planId}`: the plan's state and the seq it is at. */
+export interface PlanSnapshot {
+  plan: Plan;
+  tasks: Task[];
+  members: Member[];
+  seq: number;
+}
+
+export interface Presence {
+  planId: string;
+  participantCount: number;
+  participants: Participant[];
+}
+
+export interface EventPage {
+  events: PlanEvent[];
+  seq: number;
+}
+
+// ---- Plan events (stored, numbered by seq) --------------------------------------------
+
+/** A field's change in `task-updated`. */
+export interface Change<T = unknown> {
+  from: T;
+  to: T;
+}
+
+/** The `data` of each plan event type. */
+export interface PlanEventData {
+  'task-created': { task: Task };
+  'task-updated': { task: Task; changes: Partial<Record<keyof Task, Change>> };
+  'task-deleted': { taskId: string };
+  'task-reordered': { taskIds: string[] };
+  'progress-updated': Progress;
+  'plan-updated': { plan: Plan };
+  'plan-deleted': { planId: string };
+  'member-added': { member: Member };
+  'member-updated': { member: Member };
+  'member-removed': { member: Member };
+  'comment-added': { comment: Comment };
+}
+
+export type PlanEventType = keyof PlanEventData;
+
+/** A stored plan event of type `T`, as sent live, replayed, and by `GET …/events`. */
+export interface PlanEventOf<T extends PlanEventType> {
+  type: T;
+  planId: string;
+  seq: number;
+  data: PlanEventData[T];
+  actor: UserRef;
+  timestamp: string;
+}
+
+/** Any plan event; `switch (event.type)` narrows `data`. */
+export type PlanEvent = { [T in PlanEventType]: PlanEventOf<T> }[PlanEventType];
+
+const planEventTypes = {
+  'task-created': 1,
+  'task-updated': 1,
+  'task-deleted': 1,
+  'task-reordered': 1,
+  'progress-updated': 1,
+  'plan-updated': 1,
+  'plan-deleted': 1,
+  'member-added': 1,
+  'member-updated': 1,
+  'member-removed': 1,
+  'comment-added': 1,
+} satisfies Record<PlanEventType, 1>;
+
+/** Every plan event type, in the server's order. */
+export const PLAN_EVENT_TYPES = Object.keys(planEventTypes) as readonly PlanEventType[];
+
+// ---- Room notices (not stored, no seq) ------------------------------------------------
+
+export interface UserJoinedNotice {
+  type: 'user-joined';
+  planId: string;
+  user: UserRef;
+  participantCount: number;
+}
+export interface UserLeftNotice {
+  type: 'user-left';
+  planId: string;
+  user: UserRef;
+  participantCount: number;
+}
+export interface TypingNotice {
+  type: 'typing';
+  planId: string;
+  taskId: string;
+  user: UserRef;
+  isTyping: boolean;
+}
+export interface PresenceChangedNotice {
+  type: 'presence-changed';
+  planId: string;
+  user: UserRef;
+  status: PresenceStatus;
+}
+export type Notice = UserJoinedNotice | UserLeftNotice | TypingNotice | PresenceChangedNotice;
+export type NoticeType = Notice['type'];
+
+const noticeTypes = {
+  'user-joined': 1,
+  'user-left': 1,
+  typing: 1,
+  'presence-changed': 1,
+} satisfies Record<NoticeType, 1>;
+
+export const NOTICE_TYPES = Object.keys(noticeTypes) as readonly NoticeType[];
+
+// ---- Personal notices (to every connection of one user) -------------------------------
+
+export interface RemovedFromPlanNotice {
+  type: 'removed-from-plan';
+  planId: string;
+}
+export interface TaskAssignedNotice {
+  type: 'task-assigned';
+  planId: string;
+  task: Task;
+  actor: UserRef;
+}
+export interface DueDateReminderNotice {
+  type: 'due-date-reminder';
+  planId: string;
+  task: Task;
+}
+export type PersonalNotice = RemovedFromPlanNotice | TaskAssignedNotice | DueDateReminderNotice;
+export type PersonalNoticeType = PersonalNotice['type'];
+
+const personalNoticeTypes = {
+  'removed-from-plan': 1,
+  'task-assigned': 1,
+  'due-date-reminder': 1,
+} satisfies Record<PersonalNoticeType, 1>;
+
+export const PERSONAL_NOTICE_TYPES = Object.keys(personalNoticeTypes) as readonly PersonalNoticeType[];
+
+// ---- The session's replies to its own connection --------------------------------------
+
+export interface ConnectedReply {
+  type: 'connected';
+  connectionId: string;
+  user: UserRef;
+  heartbeatMs: number;
+  serverTime: string;
+}
+export interface JoinedReply {
+  type: 'joined';
+  requestId?: string;
+  planId: string;
+  seq: number;
+  participants: Participant[];
+}
+export interface ResyncRequiredReply {
+  type: 'resync-required';
+  requestId?: string;
+  planId: string;
+  seq: number;
+}
+export interface LeftReply {
+  type: 'left';
+  requestId?: string;
+  planId: string;
+}
+export interface PongReply {
+  type: 'pong';
+  requestId?: string;
+  serverTime: string;
+}
+export interface TokenRefreshedReply {
+  type: 'token-refreshed';
+  requestId?: string;
+  expiresAt: string;
+}
+export interface ErrorReply {
+  type: 'error';
+  requestId?: string;
+  code: string;
+  message: string;
+  retryAfterMs?: number;
+}
+export type Reply =
+  | ConnectedReply
+  | JoinedReply
+  | ResyncRequiredReply
+  | LeftReply
+  | PongReply
+  | TokenRefreshedReply
+  | ErrorReply;
+export type ReplyType = Reply['type'];
+
+const replyTypes = {
+  connected: 1,
+  joined: 1,
+  'resync-required': 1,
+  left: 1,
+  pong: 1,
+  'token-refreshed': 1,
+  error: 1,
+} satisfies Record<ReplyType, 1>;
+
+export const REPLY_TYPES = Object.keys(replyTypes) as readonly ReplyType[];
+
+/** Every frame the server sends. */
+export type ServerFrame = PlanEvent | Notice | PersonalNotice | Reply;
+
+// ---- Client → server ------------------------------------------------------------------
+
+export type ClientMessage = { requestId?: string } & (
+  | { type: 'join-plan'; planId: string; since?: number }
+  | { type: 'leave-plan'; planId: string }
+  | { type: 'ping' }
+  | { type: 'typing'; planId: string; taskId: string; isTyping: boolean }
+  | { type: 'presence'; status: PresenceStatus }
+  | { type: 'refresh-token'; token: string }
+);
+
+// ---- REST request bodies --------------------------------------------------------------
+
+export interface NewPlan {
+  title: string;
+  description?: string | null;
+}
+export interface PlanPatch {
+  title?: string;
+  description?: string | null;
+}
+export interface NewTask {
+  title: string;
+  description?: string | null;
+  status?: TaskStatus;
+  assigneeId?: string | null;
+  dueAt?: string | null;
+}
+export interface TaskPatch {
+  title?: string;
+  description?: string | null;
+  status?: TaskStatus;
+  assigneeId?: string | null;
+  dueAt?: string | null;
+  /** Write only if the task is still at this version (else 409 with `current`). */
+  version?: number;
+}
