@@ -266,12 +266,8 @@ describe('LivePlanProvider', () => {
     const { url, planId, bobToken } = await setup();
     const socket = tampered();
     const wrapper = ({ children }: { children?: ReactNode }) =>
-      createElement(
-        StrictMode,
-        null,
-        createElement(LivePlanProvider, { url, token: bobToken, WebSocket: socket.WebSocket }, children),
-      );
-    const { result, unmount } = renderHook(() => usePlanWebSocket({ planId }), { wrapper });
+      createElement(LivePlanProvider, { url, token: bobToken, WebSocket: socket.WebSocket }, children);
+    const { result, unmount } = renderHook(() => usePlanWebSocket({ planId }), { wrapper, reactStrictMode: true });
     await waitFor(() => expect(result.current.isConnected).toBe(true));
     await sleep(200);
     expect(socket.sockets).toHaveLength(1);
