@@ -425,6 +425,17 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [own, url, planId, enabled]);
 
+  // A new `token` (from the hook, else the provider) goes to the shared client: refreshed
+  // in-band while connected, or a new start after `unauthorized`.
+  const token = connection.token;
+  const sentToken = useRef(token);
+  const client = handles?.client;
+  useEffect(() => {
+    if (!client || own || token === undefined || token === sentToken.current) return;
+    sentToken.current = token;
+    client.setToken(token);
+  }, [client, own, token]);
+
   const plan = handles?.plan;
   return {
     isConnected: state.status === 'connected' && state.planState === 'joined',

@@ -113,6 +113,14 @@ describe('usePlanWebSocket', () => {
     expect(seen.created).toHaveLength(2);
     expect(count(socket.sent, 'join-plan')).toBe(joinsBefore);
 
+    // A new token is refreshed in-band, without reconnecting or rejoining.
+    rerender({ token: await devToken(url, 'bob', 'Bob B.') });
+    await waitFor(() => expect(count(socket.sent, 'refresh-token')).toBe(1));
+    await sleep(100);
+    expect(result.current.isConnected).toBe(true);
+    expect(socket.sockets).toHaveLength(1);
+    expect(count(socket.sent, 'join-plan')).toBe(joinsBefore);
+
     // Typing appears, then expires without an update.
     adaPlan.typing(a.id, true);
     await waitFor(() =>
