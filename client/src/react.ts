@@ -16,6 +16,7 @@ import {
 } from 'react';
 import { LivePlanClient, type LivePlanClientOptions, type Status, type WebSocketConstructor } from './client.js';
 import type { PlanState, PlanSubscription } from './plan.js';
+import { PLAN_EVENT_TYPES } from './types.js';
 import type {
   Participant,
   PlanEvent,
@@ -402,16 +403,18 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
       plan.on('removed', update),
       plan.on('error', update),
     ];
-    // Task moves, once the server sends them, arrive as frames of a type the SDK does not list.
-    offs.push(
-      client.on('frame', (frame) => {
-        const f = frame as unknown as { type: string; planId?: string };
-        if (f.type !== 'task-moved' || f.planId !== planId) return;
-        const event = frame as unknown as TaskMovedEvent;
-        latest.current.onTaskMoved?.(event);
-        invalidate(queryKeysFor(event));
-      }),
-    );
+    // Task moves, once the server sends them, arrive as frames of a type the SDK does not
+    // list yet (once PLAN_EVENT_TYPES has it, they come through '*' above, counted by seq).
+    if (!(PLAN_EVENT_TYPES as readonly string[]).includes('task-moved'))
+      offs.push(
+        client.on('frame', (frame) => {
+          const f = frame as unknown as { type: string; planId?: string };
+          if (f.type !== 'task-moved' || f.planId !== planId) return;
+          const event = frame as unknown as TaskMovedEvent;
+          latest.current.onTaskMoved?.(event);
+          invalidate(queryKeysFor(event));
+        }),
+      );
     setHandles({ client, plan });
     update();
 
