@@ -6,8 +6,14 @@
 import { act, renderHook, waitFor as rtlWaitFor } from '@testing-library/react';
 import { createElement, StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LivePlanApi, LivePlanClient, type ClientMessage, type PlanEvent } from '../../src/index.js';
-import { LivePlanProvider, queryKeysFor, usePlanWebSocket, type UsePlanWebSocketOptions } from '../../src/react.js';
+import { LivePlanApi, LivePlanClient, type ClientMessage, type PlanEvent, type WebSocketLike } from '../../src/index.js';
+import {
+  LivePlanProvider,
+  queryKeysFor,
+  usePlanWebSocket,
+  type TaskMovedEvent,
+  type UsePlanWebSocketOptions,
+} from '../../src/react.js';
 import { devToken, startServer, stopServer, type Server } from '../helpers/server.js';
 import { tampered, WebSocket } from '../helpers/ws.js';
 
@@ -238,6 +244,63 @@ describe('usePlanWebSocket', () => {
     // queryKeysFor is what the hook used, event by event.
     expect(queryKeysFor(events[0]!)).toEqual([['plan', planId], ['tasks', planId], ['progress', planId], ['task', task.id]]);
     expect(queryClient.invalidateQueries).toHaveBeenCalledWith({ queryKey: ['tasks', planId] });
+  });
+});
+
+describe('onTaskMoved', () => {
+  it('gets task-moved frames (which the server does not send yet: injected into the real connection)', async () => {
+    const { url, ada, planId, bobToken } = await setup();
+    const sockets: InjectableWebSocket[] = [];
+    class InjectableWebSocket implements WebSocketLike {
+      private readonly inner: WebSocket;
+      private readonly listeners: ((event: { data: string }) => void)[] = [];
+      constructor(address: string) {
+        this.inner = new WebSocket(address);
+        this.inner.addEventListener('message', (e) => this.inject(String(e.data)));
+        sockets.push(this);
+      }
+      inject(data: string) {
+        for (const l of this.listeners) l({ data });
+      }
+      get readyState() {
+        return this.inner.readyState;
+      }
+      send(data: string) {
+        this.inner.send(data);
+      }
+      close(code?: number, reason?: string) {
+        this.inner.close(code, reason);
+      }
+      addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void) {
+        if (type === 'message') this.listeners.push(listener);
+        else this.inner.addEventListener(type, listener);
+      }
+    }
+    const moved: TaskMovedEvent[] = [];
+    const invalidated: string[] = [];
+    const queryClient = { invalidateQueries: (f: { queryKey: readonly unknown[] }) => void invalidated.push(JSON.stringify(f.queryKey)) };
+    const { result, unmount } = renderHook(() =>
+      usePlanWebSocket({ planId, url, token: bobToken, WebSocket: InjectableWebSocket, queryClient, onTaskMoved: (e) => moved.push(e) }),
+    );
+    unmounts.push(unmount);
+    await waitFor(() => expect(result.current.isConnected).toBe(true));
+    const task = await ada.createTask(planId, { title: 'Moving' });
+    await waitFor(() => expect(invalidated).toContain(JSON.stringify(['task', task.id])));
+    invalidated.length = 0;
+    const frame = {
+      type: 'task-moved',
+      planId,
+      seq: 0,
+      data: { taskId: task.id, toPlanId: 'elsewhere' },
+      actor: { id: 'ada', name: 'Ada' },
+      timestamp: new Date().toISOString(),
+    };
+    act(() => sockets[0]!.inject(JSON.stringify({ ...frame, planId: 'another-plan' })));
+    act(() => sockets[0]!.inject(JSON.stringify(frame)));
+    expect(moved).toEqual([frame]);
+    expect(invalidated.sort()).toEqual(
+      [['plan', planId], ['tasks', planId], ['progress', planId], ['task', task.id]].map((k) => JSON.stringify(k)).sort(),
+    );
   });
 });
 
