@@ -353,7 +353,10 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
       lastSeq: plan.lastSeq,
       typing: typingList(),
     });
-    const update = () => setState(snapshot());
+    let live = true;
+    const update = () => {
+      if (live) setState(snapshot());
+    };
     const dropTyping = (key: string) => {
       const t = typing.get(key);
       if (!t) return;
@@ -401,7 +404,8 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
         update();
       }),
       plan.on('removed', update),
-      plan.on('error', update),
+      // A failed join ends the subscription just after emitting its error.
+      plan.on('error', () => queueMicrotask(update)),
     ];
     // Task moves, once the server sends them, arrive as frames of a type the SDK does not
     // list yet (once PLAN_EVENT_TYPES has it, they come through '*' above, counted by seq).
@@ -419,6 +423,7 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
     update();
 
     return () => {
+      live = false;
       for (const off of offs) off();
       for (const key of [...typing.keys()]) dropTyping(key);
       releasePlan(client, plan);

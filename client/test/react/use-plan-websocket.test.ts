@@ -247,6 +247,23 @@ describe('usePlanWebSocket', () => {
   });
 });
 
+describe('a plan the user may not join', () => {
+  it('ends the subscription: planState failed, not connected, the socket stays up', async () => {
+    const { url, ada, bobToken } = await setup();
+    const secret = await ada.createPlan({ title: 'Not for Bob' });
+    const socket = tampered();
+    const { result, unmount } = renderHook(() =>
+      usePlanWebSocket({ planId: secret.id, url, token: bobToken, WebSocket: socket.WebSocket }),
+    );
+    unmounts.push(unmount);
+    await waitFor(() => expect(result.current.planState).toBe('failed'));
+    expect(result.current.status).toBe('connected');
+    expect(result.current.isConnected).toBe(false);
+    expect(result.current.participants).toEqual([]);
+    expect(count(socket.sent, 'join-plan')).toBe(1);
+  });
+});
+
 describe('onTaskMoved', () => {
   it('gets task-moved frames (which the server does not send yet: injected into the real connection)', async () => {
     const { url, ada, planId, bobToken } = await setup();
