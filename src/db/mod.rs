@@ -248,13 +248,20 @@ impl Database {
         let backend = self.backend;
         on_blocking_pool(move || {
             let mut pooled = pool.get().map_err(DbError::from)?;
-            let conn: &mut DbConnection = &mut pooled;
-            before_write(conn)?;
-            let _guard = match backend {
-                Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
-                Backend::Postgres => None,
+            before_write(&mut pooled)?;
+            // A writer waiting in SQLite's queue holds no connection: it gives its
+            // connection back and takes one once its turn came. Otherwise a queue of
+            // writers as long as the pool would starve every read (and the next writers'
+            // checks) into the pool's timeout, a 503.
+            let (_guard, mut pooled) = match backend {
+                Backend::Sqlite => {
+                    drop(pooled);
+                    let guard = writer.lock().unwrap_or_else(|p| p.into_inner());
+                    (Some(guard), pool.get().map_err(DbError::from)?)
+                }
+                Backend::Postgres => (None, pooled),
             };
-            let value = in_transaction(conn, f)?;
+            let value = in_transaction(&mut pooled, f)?;
             after_commit(&value);
             Ok(value)
         })
