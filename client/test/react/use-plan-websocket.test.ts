@@ -133,7 +133,9 @@ describe('usePlanWebSocket', () => {
       expect(result.current.typing).toEqual([{ taskId: a.id, user: { id: 'ada', name: 'Ada' }, at: expect.any(Number) }]),
     );
     await waitFor(() => expect(result.current.typing).toEqual([]), 2000);
-    // …and goes at once on isTyping: false.
+    // …and goes at once on isTyping: false. (Ada stops first: the SDK sends a repeated
+    // `true` for the same task at most every 3 s, so a new `true` follows a `false`.)
+    adaPlan.typing(a.id, false);
     adaPlan.typing(a.id, true);
     await waitFor(() => expect(result.current.typing).toHaveLength(1));
     adaPlan.typing(a.id, false);
