@@ -178,22 +178,6 @@ async fn dev_mode_tokens_survive_a_restart_because_the_secret_is_stored() {
     );
 }
 
-#[actix_web::test]
-async fn the_dev_token_route_does_not_exist_when_a_key_is_configured() {
-    let app = spawn_app().await;
-    let a = app
-        .request(
-            "POST",
-            "/api/dev/token",
-            None,
-            Some(json!({ "name": "Ada" })),
-            &[],
-        )
-        .await;
-    assert_eq!(a.status, 404);
-    assert_eq!(a.body["error"]["code"], "not_found");
-}
-
 // ---------------------------------------------------------------------------------------
 // The dev-token route and other sites (CSRF, DNS rebinding)
 
