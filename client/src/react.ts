@@ -79,12 +79,12 @@ function releaseClient(client: LivePlanClient): void {
 
 const ENDED: PlanState[] = ['left', 'removed', 'failed'];
 
-function acquirePlan(client: LivePlanClient, planId: string): PlanSubscription {
+function acquirePlan(client: LivePlanClient, planId: string, since: number | undefined): PlanSubscription {
   let plans = plansOf.get(client);
   if (!plans) plansOf.set(client, (plans = new Map()));
   let entry = plans.get(planId);
   if (!entry || ENDED.includes(entry.plan.state)) {
-    entry = { plan: client.plan(planId), refs: 0, timer: undefined };
+    entry = { plan: client.plan(planId, since === undefined ? {} : { since }), refs: 0, timer: undefined };
     plans.set(planId, entry);
   }
   clearTimeout(entry.timer);
@@ -197,6 +197,12 @@ export interface UsePlanWebSocketOptions extends ConnectionOptions {
   planId: string | undefined | null;
   /** Default true; false leaves the plan (and closes the connection if nothing else uses it). */
   enabled?: boolean;
+  /**
+   * The seq the app's state is at (a snapshot's `seq`): the join replays every event after
+   * it, so nothing between the snapshot and the join is missed. Read when the page first
+   * joins the plan (a plan another hook has already joined goes on from its own seq).
+   */
+  since?: number;
   /** Invalidated on events; see the README for the keys. */
   queryClient?: QueryClientLike;
   /** How long a `typing` notice counts without an update (default 5000 ms). */
@@ -230,6 +236,8 @@ export interface UsePlanWebSocketResult {
   lastSeq: number | undefined;
   /** Who is typing in which task. */
   typing: TypingEntry[];
+  /** While reconnecting: `Date.now()` of the next attempt (for "reconnecting in N s"). */
+  retryAt: number | undefined;
   /** Tells the room that this user is (or stopped) typing in a task. */
   sendTyping: (taskId: string, isTyping: boolean) => void;
   client: LivePlanClient | undefined;
@@ -306,6 +314,7 @@ interface HookState {
   connectionId: string | undefined;
   lastSeq: number | undefined;
   typing: TypingEntry[];
+  retryAt: number | undefined;
 }
 
 const DISABLED: HookState = {
@@ -315,6 +324,7 @@ const DISABLED: HookState = {
   connectionId: undefined,
   lastSeq: undefined,
   typing: [],
+  retryAt: undefined,
 };
 
 /**
@@ -341,10 +351,11 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
       return;
     }
     const client = own ?? acquireClient(clientOptions(connection, url!));
-    const plan = acquirePlan(client, planId);
+    const plan = acquirePlan(client, planId, latest.current.since);
     const typing = new Map<string, { entry: TypingEntry; timer: ReturnType<typeof setTimeout> }>();
     const typingMs = () => latest.current.typingTimeoutMs ?? 5000;
     const typingList = () => [...typing.values()].map((t) => t.entry);
+    let retryAt: number | undefined;
     const snapshot = (): HookState => ({
       status: client.status,
       planState: plan.state,
@@ -352,6 +363,7 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
       connectionId: client.connectionId,
       lastSeq: plan.lastSeq,
       typing: typingList(),
+      retryAt: client.status === 'connected' ? undefined : retryAt,
     });
     let live = true;
     const update = () => {
@@ -370,6 +382,10 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
 
     const offs = [
       client.on('status', update),
+      client.on('disconnected', (d) => {
+        retryAt = d.reconnectInMs === undefined ? undefined : Date.now() + d.reconnectInMs;
+        update();
+      }),
       plan.on('joined', update),
       plan.on('presence', update),
       plan.on('*', (event) => {
@@ -454,6 +470,7 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
     connectionId: state.connectionId,
     lastSeq: state.lastSeq,
     typing: state.typing,
+    retryAt: state.retryAt,
     sendTyping: (taskId, isTyping) => plan?.typing(taskId, isTyping),
     client: handles?.client,
     plan,

@@ -23,6 +23,7 @@ mod schema;
 mod shapes;
 
 mod auth;
+mod board;
 mod comments;
 mod dev_mode;
 mod errors;

@@ -204,6 +204,42 @@ describe('usePlanWebSocket', () => {
     expect(one).toHaveLength(2);
   });
 
+  it('with `since`, replays the events between a snapshot and the join', async () => {
+    const { url, ada, planId, bobToken } = await setup();
+    const snapshot = await ada.getPlan(planId);
+    // Written after the snapshot and before the hook joins: without `since` they would be missed.
+    await ada.createTask(planId, { title: 'Between' });
+    const events: PlanEvent[] = [];
+    const { result, unmount } = renderHook(() =>
+      usePlanWebSocket({ planId, url, token: bobToken, WebSocket, since: snapshot.seq, onEvent: (e) => events.push(e) }),
+    );
+    unmounts.push(unmount);
+    await waitFor(() => expect(events.map((e) => e.type)).toEqual(['task-created', 'progress-updated']));
+    expect(events.map((e) => e.seq)).toEqual([snapshot.seq + 1, snapshot.seq + 2]);
+    expect(result.current.lastSeq).toBe(snapshot.seq + 2);
+  });
+
+  it('says when the next attempt comes while reconnecting (retryAt), and clears it once connected', async () => {
+    const { url, planId, bobToken } = await setup();
+    const { result, unmount } = renderHook(() =>
+      usePlanWebSocket({ planId, url, token: bobToken, WebSocket, clientOptions: { backoff: { baseMs: 3000, maxMs: 3000 } } }),
+    );
+    unmounts.push(unmount);
+    await waitFor(() => expect(result.current.isConnected).toBe(true));
+    expect(result.current.retryAt).toBeUndefined();
+    const port = server!.port;
+    const dir = server!.dir;
+    const before = Date.now();
+    await server!.kill();
+    await waitFor(() => expect(result.current.retryAt).toBeDefined());
+    expect(result.current.status).toBe('reconnecting');
+    expect(result.current.retryAt!).toBeGreaterThanOrEqual(before);
+    expect(result.current.retryAt!).toBeLessThanOrEqual(Date.now() + 3000);
+    server = await startServer({ dir, port });
+    await waitFor(() => expect(result.current.isConnected).toBe(true), 20_000);
+    expect(result.current.retryAt).toBeUndefined();
+  });
+
   it('invalidates the documented TanStack Query keys', async () => {
     const { url, ada, planId, bobToken } = await setup();
     const invalidated: unknown[][] = [];

@@ -1,0 +1,170 @@
+/**
+ * The board page in Chromium, against the real server binary (which serves the page's
+ * embedded build): two users in two browser contexts on one board.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { LivePlanApi } from '../../src/index.js';
+import { startServer, stopServer, type Server } from '../helpers/server.js';
+import { addTask, card, closeAll, column, connection, launch, live, newUserPage, screenshotsIfFailed, signIn } from './browser.js';
+
+let server: Server | undefined;
+let browser: Browser | undefined;
+
+beforeEach(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+afterEach(async (ctx) => {
+  await screenshotsIfFailed(ctx.task);
+  await closeAll(browser);
+  await stopServer(server);
+  browser = undefined;
+  server = undefined;
+});
+
+/** Ann creates a plan and adds Bob with `role`; both have it open. Answers the plan's id too. */
+async function twoOnOneBoard(role: 'editor' | 'viewer' = 'editor', bobName = 'Bob'): Promise<{ ann: Page; bob: Page; planId: string }> {
+  const url = server!.url;
+  const ann = await newUserPage(browser!, 'ann');
+  await signIn(ann, url, 'Ann');
+  await ann.getByLabel('New plan').fill('Launch');
+  await ann.getByRole('button', { name: 'Create plan' }).click();
+  await live(ann);
+  await ann.getByRole('button', { name: /^Members/ }).click();
+  await ann.getByLabel('Add someone (name or user id)').fill(bobName);
+  await ann.getByRole('combobox', { name: 'Role', exact: true }).selectOption(role);
+  await ann.getByRole('button', { name: 'Add', exact: true }).click();
+  await ann.getByText(bobName, { exact: true }).waitFor();
+  const planId = decodeURIComponent(new URL(ann.url()).hash.replace('#/plans/', ''));
+
+  const bob = await newUserPage(browser!, 'bob');
+  await signIn(bob, url, bobName);
+  await bob.getByRole('link', { name: 'Launch' }).click();
+  await live(bob);
+  // Each sees the other.
+  await ann.getByRole('list', { name: 'Who is here' }).getByRole('listitem', { name: `${bobName}, online` }).waitFor();
+  return { ann, bob, planId };
+}
+
+describe('the board page in Chromium', () => {
+  it('a card dragged by one user appears in the other user’s column within 1 s', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    await addTask(ann, 'To do', 'Write docs');
+    await addTask(ann, 'To do', 'Ship it');
+    await card(bob, 'Ship it').waitFor({ timeout: 1000 });
+
+    await card(ann, 'Write docs').dragTo(column(ann, 'Done'));
+    await column(bob, 'Done').getByRole('listitem', { name: 'Write docs' }).waitFor({ timeout: 1000 });
+
+    // Within a column too: Bob adds a card at the bottom of "To do" and drags it to the top.
+    await addTask(bob, 'To do', 'Test it');
+    await card(ann, 'Test it').waitFor({ timeout: 1000 });
+    await card(bob, 'Test it').dragTo(card(bob, 'Ship it'), { targetPosition: { x: 20, y: 2 } });
+    await expect
+      .poll(() => column(ann, 'To do').getByRole('listitem').allTextContents(), { timeout: 1000 })
+      .toEqual(['Test it', 'Ship it']);
+    expect(await column(bob, 'Done').getByRole('listitem').allTextContents()).toEqual(['Write docs']);
+  });
+
+  it('moves a card from the keyboard, and the other user sees it', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    await addTask(ann, 'To do', 'Plan the release');
+    await card(ann, 'Plan the release').focus();
+    await ann.keyboard.press('Alt+ArrowRight');
+    await column(bob, 'In progress').getByRole('listitem', { name: 'Plan the release' }).waitFor({ timeout: 1000 });
+    // The focus stays on the moved card: a second move goes on from there.
+    await ann.keyboard.press('Alt+ArrowRight');
+    await column(bob, 'Done').getByRole('listitem', { name: 'Plan the release' }).waitFor({ timeout: 1000 });
+    await bob.getByText('1 of 1 done (100%)').waitFor({ timeout: 1000 });
+  });
+
+  it('shows who is typing on which card to the other user', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    await addTask(ann, 'To do', 'Write docs');
+    await card(ann, 'Write docs').getByRole('button').click();
+    await ann.getByLabel('Title').fill('Write the docs');
+    await card(bob, 'Write docs').getByText('Ann is typing…').waitFor({ timeout: 2000 });
+    await ann.getByRole('button', { name: 'Save' }).click();
+    await card(bob, 'Write the docs').waitFor({ timeout: 1000 });
+    // Saving ended the typing.
+    await card(bob, 'Write the docs').getByText('Ann is typing…').waitFor({ state: 'detached', timeout: 2000 });
+  });
+
+  it('tells a user when someone else changes the card they have open', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    await addTask(ann, 'To do', 'Review');
+    await card(bob, 'Review').waitFor({ timeout: 1000 });
+    await card(bob, 'Review').getByRole('button').click();
+    await bob.getByRole('dialog', { name: 'Review' }).waitFor();
+    await card(ann, 'Review').dragTo(column(ann, 'In progress'));
+    await bob.getByText('Ann changed this card').waitFor({ timeout: 2000 });
+    // Bob's open card shows the new column.
+    await expect.poll(() => bob.getByLabel('Column').inputValue(), { timeout: 1000 }).toBe('in_progress');
+  });
+
+  it('both pages show reconnecting while the server is down, then catch up without a reload', async () => {
+    const { ann, bob, planId } = await twoOnOneBoard();
+    await addTask(ann, 'To do', 'Before the crash');
+    await card(bob, 'Before the crash').waitFor({ timeout: 1000 });
+    const port = server!.port;
+    const dir = server!.dir;
+    const markers = await Promise.all([ann, bob].map((p) => p.evaluate(() => ((window as any).__marker = Math.random()))));
+
+    await server!.kill();
+    for (const page of [ann, bob]) await connection(page).filter({ hasText: /Reconnecting/ }).waitFor({ timeout: 5000 });
+
+    // While both pages are cut off, a change is made through REST (by a second server on
+    // the same database, on another port: the pages cannot reach it).
+    const other = await startServer({ dir });
+    const api = new LivePlanApi({ url: other.url });
+    const { token } = await api.devToken({ userId: 'u-carol', name: 'Carol' });
+    const ownerApi = new LivePlanApi({ url: other.url, token: (await api.devToken({ userId: 'u-ann', name: 'Ann' })).token });
+    await ownerApi.setMember(planId, 'u-carol', { role: 'editor', name: 'Carol' });
+    await new LivePlanApi({ url: other.url, token }).createTask(planId, { title: 'Made while you were away', status: 'in_progress' });
+    await other.kill();
+
+    server = await startServer({ dir, port });
+    for (const page of [ann, bob]) {
+      await live(page, 40_000);
+      await column(page, 'In progress').getByRole('listitem', { name: 'Made while you were away' }).waitFor({ timeout: 5000 });
+    }
+    // Still the same documents: nothing was reloaded.
+    expect(await Promise.all([ann, bob].map((p) => p.evaluate(() => (window as any).__marker)))).toEqual(markers);
+    // And the board goes on live.
+    await card(bob, 'Made while you were away').dragTo(column(bob, 'Done'));
+    await column(ann, 'Done').getByRole('listitem', { name: 'Made while you were away' }).waitFor({ timeout: 1000 });
+  });
+
+  it('a viewer cannot drag a card, and sees that the plan is read-only', async () => {
+    const { ann, bob: viewer } = await twoOnOneBoard('viewer', 'Vic');
+    await addTask(ann, 'To do', 'Locked');
+    await card(viewer, 'Locked').waitFor({ timeout: 1000 });
+    await viewer.getByText('You can view this plan; only editors can change it.').waitFor();
+    expect(await card(viewer, 'Locked').getAttribute('draggable')).toBe('false');
+    expect(await viewer.getByLabel('New task in To do').count()).toBe(0);
+
+    await card(viewer, 'Locked').dragTo(column(viewer, 'Done'));
+    await card(viewer, 'Locked').focus();
+    await viewer.keyboard.press('Alt+ArrowRight');
+    // Nothing moved, on either page, nor on the server.
+    await viewer.waitForTimeout(500);
+    for (const page of [viewer, ann]) expect(await column(page, 'To do').getByRole('listitem').allTextContents()).toEqual(['Locked']);
+    expect(await column(viewer, 'Done').getByRole('listitem').count()).toBe(0);
+  });
+
+  it('works at 360 px wide: the columns stack and a card opens', async () => {
+    const page = await newUserPage(browser!, 'phone', { width: 360, height: 740 });
+    await signIn(page, server!.url, 'Pat');
+    await page.getByLabel('New plan').fill('Errands');
+    await page.getByRole('button', { name: 'Create plan' }).click();
+    await live(page);
+    await addTask(page, 'Done', 'Milk');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(360);
+    const [todo, done] = await Promise.all([column(page, 'To do').boundingBox(), column(page, 'Done').boundingBox()]);
+    expect(done!.y).toBeGreaterThan(todo!.y + todo!.height - 1);
+    await card(page, 'Milk').getByRole('button').click();
+    await page.getByRole('dialog', { name: 'Milk' }).waitFor();
+  });
+});
