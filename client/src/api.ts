@@ -2,6 +2,7 @@ import { LivePlanError } from './errors.js';
 import type {
   Comment,
   EventPage,
+  Health,
   Member,
   NewPlan,
   NewTask,
@@ -176,10 +177,10 @@ export class LivePlanApi {
 
   // ---- health and dev mode ----
 
-  health(o?: RequestOptions): Promise<{ status: string }> {
+  health(o?: RequestOptions): Promise<Health> {
     return this.call('GET', '/healthz', undefined, o);
   }
-  ready(o?: RequestOptions): Promise<{ status: string }> {
+  ready(o?: RequestOptions): Promise<Health> {
     return this.call('GET', '/readyz', undefined, o);
   }
   metrics(o?: RequestOptions): Promise<string> {

@@ -92,6 +92,28 @@ export interface EventPage {
   seq: number;
 }
 
+/** The contract's error codes (§2): `error.code` of an error answer. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'gone'
+  | 'too_large'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable';
+
+/**
+ * `GET /healthz`, `GET /readyz`: `{"status":"ok"}`. A `/readyz` that is not ready answers
+ * 503 `{"status":"unavailable","error":{…}}`, which `LivePlanApi.ready()` throws.
+ */
+export interface Health {
+  status: 'ok' | 'unavailable';
+  error?: { code: ErrorCode; message: string };
+}
+
 // ---- Plan events (stored, numbered by seq) --------------------------------------------
 
 /** A field's change in `task-updated`. */
