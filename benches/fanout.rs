@@ -30,7 +30,7 @@ use futures_util::task::AtomicWaker;
 use liveplan::db::Database;
 use liveplan::metrics::Metrics;
 use liveplan::model::PresenceStatus;
-use liveplan::model::{now, Stamps, Task, TaskStatus, UserRef};
+use liveplan::model::{now, Priority, Stamps, Task, TaskStatus, UserRef};
 use liveplan::realtime::messages::{
     AfterPublish, CloseConnection, Deliver, GetParticipants, JoinRoom, PublishEvents, Route,
 };
@@ -135,6 +135,10 @@ impl EventSource {
                 version: 1,
                 created_by: "bob".into(),
                 stamps: Stamps::new(t),
+                column_id: format!("{PLAN_ID}:in_progress"),
+                priority: Priority::Medium,
+                labels: Vec::new(),
+                sprint_id: None,
             },
             actor: UserRef {
                 id: "bob".into(),

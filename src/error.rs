@@ -37,6 +37,8 @@ pub enum ErrorCode {
     RateLimited,
     Internal,
     Unavailable,
+    /// A move into a column at its WIP limit (contract §6.1): 409.
+    WipLimit,
 }
 
 impl ErrorCode {
@@ -52,6 +54,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::WipLimit => "wip_limit",
         }
     }
 
@@ -68,6 +71,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::WipLimit => StatusCode::CONFLICT,
         }
     }
 }
@@ -104,6 +108,9 @@ pub enum ApiError {
     /// The database (or another dependency) cannot be reached; nothing was written.
     #[error("service unavailable, try again")]
     Unavailable(String),
+    /// The target column is at its WIP limit; the message names it.
+    #[error("{0}")]
+    WipLimit(String),
 }
 
 impl ApiError {
@@ -127,6 +134,10 @@ impl ApiError {
         ApiError::NotFound("task not found".into())
     }
 
+    pub fn column_not_found() -> Self {
+        ApiError::NotFound("column not found".into())
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
@@ -139,6 +150,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Internal(_) => ErrorCode::Internal,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::WipLimit(_) => ErrorCode::WipLimit,
         }
     }
 

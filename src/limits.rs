@@ -29,6 +29,8 @@ pub enum Limit {
     PlansPerConnection,
     MembersPerPlan,
     TasksPerPlan,
+    /// [`MAX_COLUMNS_PER_PLAN`] (fixed).
+    ColumnsPerPlan,
     /// `LIVEPLAN_REST_RATE_*`: REST mutations per user.
     RestMutations,
     /// `LIVEPLAN_REST_READ_RATE_*`: REST reads per user.
@@ -38,11 +40,12 @@ pub enum Limit {
 }
 
 impl Limit {
-    pub const ALL: [Limit; 7] = [
+    pub const ALL: [Limit; 8] = [
         Limit::PlansPerUser,
         Limit::PlansPerConnection,
         Limit::MembersPerPlan,
         Limit::TasksPerPlan,
+        Limit::ColumnsPerPlan,
         Limit::RestMutations,
         Limit::RestReads,
         Limit::WsConnects,
@@ -55,12 +58,16 @@ impl Limit {
             Limit::PlansPerConnection => "plans_per_connection",
             Limit::MembersPerPlan => "members_per_plan",
             Limit::TasksPerPlan => "tasks_per_plan",
+            Limit::ColumnsPerPlan => "columns_per_plan",
             Limit::RestMutations => "rest_mutations",
             Limit::RestReads => "rest_reads",
             Limit::WsConnects => "ws_connects",
         }
     }
 }
+
+/// How many columns a plan may have.
+pub const MAX_COLUMNS_PER_PLAN: i64 = 50;
 
 /// Refuses when `count` already reached `cap`: 403 `forbidden`, naming the limit.
 pub fn check(limit: Limit, count: i64, cap: i64) -> Result<(), ApiError> {
@@ -75,6 +82,9 @@ pub fn check(limit: Limit, count: i64, cap: i64) -> Result<(), ApiError> {
             format!("member limit reached: a plan may have at most {cap} members")
         }
         Limit::TasksPerPlan => format!("task limit reached: a plan may hold at most {cap} tasks"),
+        Limit::ColumnsPerPlan => {
+            format!("column limit reached: a plan may have at most {cap} columns")
+        }
         Limit::PlansPerConnection => {
             format!(
                 "plan limit reached: a connection may join at most {cap} plans; leave one first"

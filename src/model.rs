@@ -85,6 +85,9 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// The three, in board order: the default columns' categories.
+    pub const ALL: [TaskStatus; 3] = [TaskStatus::Todo, TaskStatus::InProgress, TaskStatus::Done];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Todo => "todo",
@@ -143,8 +146,9 @@ pub struct Plan {
     pub stamps: Stamps,
 }
 
-/// A task of a plan. `version` starts at 1 and grows by one on every change;
-/// `position` is its place in board order.
+/// A task of a plan. `version` starts at 1 and grows by one on every change of its
+/// content (a move to another column included; a move within its column not);
+/// `position` is its place inside its column (0..n-1); `status` is its column's category.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
@@ -164,6 +168,117 @@ pub struct Task {
     pub created_by: String,
     #[serde(flatten)]
     pub stamps: Stamps,
+    pub column_id: String,
+    pub priority: Priority,
+    /// Up to 20 labels of 1–40 characters, each once, in the order given.
+    pub labels: Vec<String>,
+    #[schema(required = true)]
+    pub sprint_id: Option<String>,
+}
+
+/// How urgent a task is; `medium` unless set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Priority> {
+        match s {
+            "low" => Some(Priority::Low),
+            "medium" => Some(Priority::Medium),
+            "high" => Some(Priority::High),
+            "urgent" => Some(Priority::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// A column of a plan's board. `position` is its place on the board (0..n-1); `category`
+/// is the status of the tasks in it; `wipLimit` (or null) is how many tasks it takes.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Column {
+    pub id: String,
+    pub plan_id: String,
+    pub name: String,
+    pub position: i64,
+    #[schema(required = true)]
+    pub wip_limit: Option<i64>,
+    pub category: TaskStatus,
+}
+
+impl Column {
+    /// The id of a plan's default column of `category` (made with the plan).
+    pub fn default_id(plan_id: &str, category: TaskStatus) -> String {
+        format!("{plan_id}:{}", category.as_str())
+    }
+}
+
+/// Where a sprint is in its life: `planned` → `active` → `completed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SprintStatus {
+    Planned,
+    Active,
+    Completed,
+}
+
+impl SprintStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SprintStatus::Planned => "planned",
+            SprintStatus::Active => "active",
+            SprintStatus::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SprintStatus> {
+        match s {
+            "planned" => Some(SprintStatus::Planned),
+            "active" => Some(SprintStatus::Active),
+            "completed" => Some(SprintStatus::Completed),
+            _ => None,
+        }
+    }
+}
+
+/// A sprint of a plan: a time box of tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Sprint {
+    pub id: String,
+    pub plan_id: String,
+    pub name: String,
+    #[schema(required = true)]
+    pub goal: Option<String>,
+    pub status: SprintStatus,
+    #[serde(with = "time_format::option")]
+    #[schema(required = true, value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<NaiveDateTime>,
+    #[serde(with = "time_format::option")]
+    #[schema(required = true, value_type = Option<String>, format = DateTime)]
+    pub ends_at: Option<NaiveDateTime>,
+    #[serde(with = "time_format::option")]
+    #[schema(required = true, value_type = Option<String>, format = DateTime)]
+    pub started_at: Option<NaiveDateTime>,
+    #[serde(with = "time_format::option")]
+    #[schema(required = true, value_type = Option<String>, format = DateTime)]
+    pub completed_at: Option<NaiveDateTime>,
 }
 
 /// A user's role on a plan.

@@ -171,9 +171,11 @@ class Generator {
   /** The type of `schema` read as the one JSON type `t`. */
   single(t, schema, where, indent) {
     switch (t) {
+      case 'null':
+        // `["array", "null"]` with `items`: the other keywords speak of the other type.
+        return t;
       case 'string':
       case 'boolean':
-      case 'null':
         this.only(schema, where, ['type']);
         return t;
       case 'integer':

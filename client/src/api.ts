@@ -1,9 +1,12 @@
 import { LivePlanError } from './errors.js';
 import type {
+  Column,
+  ColumnPatch,
   Comment,
   EventPage,
   Health,
   Member,
+  NewColumn,
   NewPlan,
   NewTask,
   Plan,
@@ -13,6 +16,7 @@ import type {
   Progress,
   Role,
   Task,
+  TaskMove,
   TaskPatch,
   UserRef,
 } from './types.js';
@@ -231,6 +235,26 @@ export class LivePlanApi {
     return this.call('DELETE', `/api/plans/${enc(planId)}/members/${enc(userId)}`, undefined, o);
   }
 
+  // ---- columns ----
+
+  listColumns(planId: string, o?: RequestOptions): Promise<Column[]> {
+    return this.call('GET', `/api/plans/${enc(planId)}/columns`, undefined, o);
+  }
+  createColumn(planId: string, body: NewColumn, o?: RequestOptions): Promise<Column> {
+    return this.call('POST', `/api/plans/${enc(planId)}/columns`, body, o);
+  }
+  updateColumn(columnId: string, patch: ColumnPatch, o?: RequestOptions): Promise<Column> {
+    return this.call('PATCH', `/api/columns/${enc(columnId)}`, patch, o);
+  }
+  /** A column with tasks needs `moveTo`: the column they go to (at its end). */
+  deleteColumn(columnId: string, moveTo?: string, o?: RequestOptions): Promise<void> {
+    const query = moveTo === undefined ? '' : `?moveTo=${enc(moveTo)}`;
+    return this.call('DELETE', `/api/columns/${enc(columnId)}${query}`, undefined, o);
+  }
+  reorderColumns(planId: string, columnIds: string[], o?: RequestOptions): Promise<{ columnIds: string[] }> {
+    return this.call('POST', `/api/plans/${enc(planId)}/columns/reorder`, { columnIds }, o);
+  }
+
   // ---- tasks ----
 
   listTasks(planId: string, o?: RequestOptions): Promise<Task[]> {
@@ -259,6 +283,16 @@ export class LivePlanApi {
     const { ifMatch, ...rest } = o;
     if (ifMatch !== undefined) rest.headers = { ...rest.headers, 'If-Match': `"${ifMatch}"` };
     return this.call('PATCH', `/api/tasks/${enc(taskId)}`, patch, rest);
+  }
+  /**
+   * Moves a task to a column and a place in it, in one step and one `task-moved`. With
+   * `ifMatch` (or `version`) only if the task is still at that version (else 409
+   * `conflict` with `current`); a full column answers 409 `wip_limit`.
+   */
+  moveTask(taskId: string, move: TaskMove, o: RequestOptions & { ifMatch?: number } = {}): Promise<Task> {
+    const { ifMatch, ...rest } = o;
+    if (ifMatch !== undefined) rest.headers = { ...rest.headers, 'If-Match': `"${ifMatch}"` };
+    return this.call('POST', `/api/tasks/${enc(taskId)}/move`, move, rest);
   }
   deleteTask(taskId: string, o?: RequestOptions): Promise<void> {
     return this.call('DELETE', `/api/tasks/${enc(taskId)}`, undefined, o);

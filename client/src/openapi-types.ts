@@ -5,6 +5,30 @@
 // test/integration/openapi.test.ts fails when the server no longer generates this file.
 // Not part of the SDK's bundle (src/index.ts does not export it).
 
+/**
+ * A column of a plan's board. `position` is its place on the board (0..n-1); `category`
+ * is the status of the tasks in it; `wipLimit` (or null) is how many tasks it takes.
+ */
+export interface Column {
+  category: TaskStatus;
+  id: string;
+  name: string;
+  planId: string;
+  position: number;
+  wipLimit: number | null;
+}
+
+export interface ColumnOrder {
+  columnIds: string[];
+}
+
+/** A PATCH body: absent fields stay; `wipLimit: null` removes the limit. */
+export interface ColumnPatch {
+  category?: TaskStatus | null;
+  name?: string | null;
+  wipLimit?: number | null;
+}
+
 /** A comment on a task. */
 export interface Comment {
   authorId: string;
@@ -49,7 +73,8 @@ export type ErrorCode =
   | 'too_large'
   | 'rate_limited'
   | 'internal'
-  | 'unavailable';
+  | 'unavailable'
+  | 'wip_limit';
 
 export interface ErrorDetail {
   code: ErrorCode;
@@ -79,7 +104,12 @@ export interface EventFrame {
     | 'member-added'
     | 'member-updated'
     | 'member-removed'
-    | 'comment-added';
+    | 'comment-added'
+    | 'column-created'
+    | 'column-updated'
+    | 'column-deleted'
+    | 'columns-reordered'
+    | 'task-moved';
 }
 
 /** Stored events, oldest first, and the plan's current seq. */
@@ -114,6 +144,29 @@ export interface MemberInput {
   role: Role;
 }
 
+/**
+ * `POST /api/tasks/{taskId}/move`: to `columnId` at `position` (beyond its end: at its
+ * end), in one transaction and one `task-moved`.
+ */
+export interface Move {
+  columnId: string;
+  /** Into a column at its WIP limit: owners only. */
+  force?: boolean;
+  position: number;
+  /** The version the client last saw (alternative to `If-Match`); else 409. */
+  version?: number | null;
+}
+
+export interface NewColumn {
+  /** The status of the tasks in it. */
+  category: TaskStatus;
+  name: string;
+  /** Where it goes (0 = first); default, and beyond the last: at the end. */
+  position?: number | null;
+  /** How many tasks it takes; null or absent: no limit. Owners only. */
+  wipLimit?: number | null;
+}
+
 export interface NewComment {
   body: string;
 }
@@ -125,9 +178,18 @@ export interface NewPlan {
 
 export interface NewTask {
   assigneeId?: string | null;
+  /**
+   * The column it starts in (at its end); default: the first column of `status`'s
+   * category. With both, `status` must be the column's category.
+   */
+  columnId?: string | null;
   description?: string | null;
   /** RFC 3339, any offset; stored as UTC. */
   dueAt?: string | null;
+  /** Into a column at its WIP limit: owners only. */
+  force?: boolean;
+  labels?: string[] | null;
+  priority?: Priority | null;
   status?: TaskStatus | null;
   title: string;
 }
@@ -161,9 +223,12 @@ export interface PlanPatch {
  * reflects (resume live events with `since` = this seq).
  */
 export interface PlanSnapshot {
+  /** The board's columns, in order. */
+  columns: Column[];
   members: Member[];
   plan: Plan;
   seq: number;
+  /** In board order: by column, then position. */
   tasks: Task[];
 }
 
@@ -176,6 +241,9 @@ export interface Presence {
 
 /** Whether a user in a room is looking (`online`) or has another tab in front (`away`). */
 export type PresenceStatus = 'online' | 'away';
+
+/** How urgent a task is; `medium` unless set. */
+export type Priority = 'low' | 'medium' | 'high' | 'urgent';
 
 /** How far a plan is. */
 export interface Progress {
@@ -208,19 +276,25 @@ export interface StatusCounts {
 }
 
 /**
- * A task of a plan. `version` starts at 1 and grows by one on every change;
- * `position` is its place in board order.
+ * A task of a plan. `version` starts at 1 and grows by one on every change of its
+ * content (a move to another column included; a move within its column not);
+ * `position` is its place inside its column (0..n-1); `status` is its column's category.
  */
 export interface Task {
   createdAt: string;
   updatedAt: string;
   assigneeId: string | null;
+  columnId: string;
   createdBy: string;
   description: string | null;
   dueAt: string | null;
   id: string;
+  /** Up to 20 labels of 1–40 characters, each once, in the order given. */
+  labels: string[];
   planId: string;
   position: number;
+  priority: Priority;
+  sprintId: string | null;
   status: TaskStatus;
   title: string;
   version: number;
@@ -232,6 +306,9 @@ export interface TaskPatch {
   description?: string | null;
   /** RFC 3339, any offset; `null` clears it. */
   dueAt?: string | null;
+  /** The whole new list. */
+  labels?: string[] | null;
+  priority?: Priority | null;
   status?: TaskStatus | null;
   title?: string | null;
   /** The version the client last saw (alternative to `If-Match`). */
@@ -254,6 +331,21 @@ export interface UserRef {
  * `{…}` of the path; headers are left to the SDK's request options.
  */
 export interface OpenApiOperationTypes {
+  /** `DELETE /api/columns/{columnId}` */
+  deleteColumn: {
+    query: {
+      /** The column that takes the deleted column's tasks (required when it has any). */
+      moveTo?: string;
+    };
+    body: never;
+    response: void;
+  };
+  /** `PATCH /api/columns/{columnId}` */
+  updateColumn: {
+    query: never;
+    body: ColumnPatch;
+    response: Column;
+  };
   /** `POST /api/dev/token` */
   devToken: {
     query: never;
@@ -295,6 +387,24 @@ export interface OpenApiOperationTypes {
     query: never;
     body: PlanPatch;
     response: Plan;
+  };
+  /** `GET /api/plans/{planId}/columns` */
+  listColumns: {
+    query: never;
+    body: never;
+    response: Column[];
+  };
+  /** `POST /api/plans/{planId}/columns` */
+  createColumn: {
+    query: never;
+    body: NewColumn;
+    response: Column;
+  };
+  /** `POST /api/plans/{planId}/columns/reorder` */
+  reorderColumns: {
+    query: never;
+    body: ColumnOrder;
+    response: ColumnOrder;
   };
   /** `GET /api/plans/{planId}/events` */
   listEvents: {
@@ -385,6 +495,12 @@ export interface OpenApiOperationTypes {
     body: NewComment;
     response: Comment;
   };
+  /** `POST /api/tasks/{taskId}/move` */
+  moveTask: {
+    query: never;
+    body: Move;
+    response: Task;
+  };
   /** `GET /healthz` */
   healthz: {
     query: never;
@@ -416,6 +532,8 @@ export interface OpenApiOperationTypes {
 
 /** Every operation of the document, by path, then method. */
 export const OPENAPI_OPERATIONS = [
+  { method: 'DELETE', path: '/api/columns/{columnId}', operationId: 'deleteColumn' },
+  { method: 'PATCH', path: '/api/columns/{columnId}', operationId: 'updateColumn' },
   { method: 'POST', path: '/api/dev/token', operationId: 'devToken' },
   { method: 'GET', path: '/api/openapi.json', operationId: 'openapi' },
   { method: 'GET', path: '/api/plans', operationId: 'listPlans' },
@@ -423,6 +541,9 @@ export const OPENAPI_OPERATIONS = [
   { method: 'GET', path: '/api/plans/{planId}', operationId: 'getPlan' },
   { method: 'DELETE', path: '/api/plans/{planId}', operationId: 'deletePlan' },
   { method: 'PATCH', path: '/api/plans/{planId}', operationId: 'updatePlan' },
+  { method: 'GET', path: '/api/plans/{planId}/columns', operationId: 'listColumns' },
+  { method: 'POST', path: '/api/plans/{planId}/columns', operationId: 'createColumn' },
+  { method: 'POST', path: '/api/plans/{planId}/columns/reorder', operationId: 'reorderColumns' },
   { method: 'GET', path: '/api/plans/{planId}/events', operationId: 'listEvents' },
   { method: 'GET', path: '/api/plans/{planId}/members', operationId: 'listMembers' },
   { method: 'PUT', path: '/api/plans/{planId}/members/{userId}', operationId: 'putMember' },
@@ -437,6 +558,7 @@ export const OPENAPI_OPERATIONS = [
   { method: 'PATCH', path: '/api/tasks/{taskId}', operationId: 'updateTask' },
   { method: 'GET', path: '/api/tasks/{taskId}/comments', operationId: 'listComments' },
   { method: 'POST', path: '/api/tasks/{taskId}/comments', operationId: 'addComment' },
+  { method: 'POST', path: '/api/tasks/{taskId}/move', operationId: 'moveTask' },
   { method: 'GET', path: '/healthz', operationId: 'healthz' },
   { method: 'GET', path: '/metrics', operationId: 'metrics' },
   { method: 'GET', path: '/readyz', operationId: 'readyz' },

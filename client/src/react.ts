@@ -16,7 +16,6 @@ import {
 } from 'react';
 import { LivePlanClient, type LivePlanClientOptions, type Status, type WebSocketConstructor } from './client.js';
 import type { PlanState, PlanSubscription } from './plan.js';
-import { PLAN_EVENT_TYPES } from './types.js';
 import type {
   Participant,
   PlanEvent,
@@ -183,15 +182,8 @@ export interface TypingEntry {
   at: number;
 }
 
-/** A `task-moved` event (the server does not send it yet; the hook passes it on when it does). */
-export interface TaskMovedEvent {
-  type: 'task-moved';
-  planId: string;
-  seq: number;
-  data: { taskId?: string; task?: { id: string }; [key: string]: unknown };
-  actor: UserRef;
-  timestamp: string;
-}
+/** A `task-moved` event (kept as a name for apps written before it was a plan event). */
+export type TaskMovedEvent = PlanEventOf<'task-moved'>;
 
 export interface UsePlanWebSocketOptions extends ConnectionOptions {
   planId: string | undefined | null;
@@ -211,7 +203,7 @@ export interface UsePlanWebSocketOptions extends ConnectionOptions {
   onTaskUpdated?: (event: PlanEventOf<'task-updated'>) => void;
   onTaskDeleted?: (event: PlanEventOf<'task-deleted'>) => void;
   onTaskReordered?: (event: PlanEventOf<'task-reordered'>) => void;
-  onTaskMoved?: (event: TaskMovedEvent) => void;
+  onTaskMoved?: (event: PlanEventOf<'task-moved'>) => void;
   onProgressUpdated?: (event: PlanEventOf<'progress-updated'>) => void;
   onUserJoined?: (notice: UserJoinedNotice) => void;
   onUserLeft?: (notice: UserLeftNotice) => void;
@@ -245,7 +237,7 @@ export interface UsePlanWebSocketResult {
 }
 
 /** The query keys an event invalidates (documented in the README). */
-export function queryKeysFor(event: PlanEvent | TaskMovedEvent): unknown[][] {
+export function queryKeysFor(event: PlanEvent): unknown[][] {
   const p = event.planId;
   const keys: unknown[][] = [];
   const task = (id: string | undefined) => {
@@ -266,7 +258,13 @@ export function queryKeysFor(event: PlanEvent | TaskMovedEvent): unknown[][] {
       break;
     case 'task-moved':
       keys.push(['plan', p], ['tasks', p], ['progress', p]);
-      task(event.data.taskId ?? event.data.task?.id);
+      task(event.data.task.id);
+      break;
+    case 'column-created':
+    case 'column-updated':
+    case 'column-deleted':
+    case 'columns-reordered':
+      keys.push(['plan', p], ['columns', p]);
       break;
     case 'task-reordered':
       keys.push(['plan', p], ['tasks', p]);
@@ -298,7 +296,7 @@ function planKeys(planId: string): unknown[][] {
   return [['plan', planId], ['tasks', planId], ['progress', planId], ['members', planId]];
 }
 
-const CALLBACKS: Partial<Record<PlanEventType | 'task-moved', keyof UsePlanWebSocketOptions>> = {
+const CALLBACKS: Partial<Record<PlanEventType, keyof UsePlanWebSocketOptions>> = {
   'task-created': 'onTaskCreated',
   'task-updated': 'onTaskUpdated',
   'task-deleted': 'onTaskDeleted',
@@ -423,18 +421,6 @@ export function usePlanWebSocket(options: UsePlanWebSocketOptions): UsePlanWebSo
       // A failed join ends the subscription just after emitting its error.
       plan.on('error', () => queueMicrotask(update)),
     ];
-    // Task moves, once the server sends them, arrive as frames of a type the SDK does not
-    // list yet (once PLAN_EVENT_TYPES has it, they come through '*' above, counted by seq).
-    if (!(PLAN_EVENT_TYPES as readonly string[]).includes('task-moved'))
-      offs.push(
-        client.on('frame', (frame) => {
-          const f = frame as unknown as { type: string; planId?: string };
-          if (f.type !== 'task-moved' || f.planId !== planId) return;
-          const event = frame as unknown as TaskMovedEvent;
-          latest.current.onTaskMoved?.(event);
-          invalidate(queryKeysFor(event));
-        }),
-      );
     setHandles({ client, plan });
     update();
 

@@ -11,6 +11,7 @@
 // ---- REST shapes (contract §2) -------------------------------------------------------
 
 export type TaskStatus = 'todo' | 'in_progress' | 'done';
+export type Priority = 'low' | 'medium' | 'high' | 'urgent';
 export type Role = 'viewer' | 'editor' | 'owner';
 export type PresenceStatus = 'online' | 'away';
 
@@ -41,6 +42,27 @@ export interface Task {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /** Its column; `position` is its place inside it (0..n-1), `status` the column's category. */
+  columnId: string;
+  priority: Priority;
+  labels: string[];
+  sprintId: string | null;
+}
+
+/** A column of a plan's board; `category` is the status of the tasks in it. */
+export interface Column {
+  id: string;
+  planId: string;
+  name: string;
+  position: number;
+  wipLimit: number | null;
+  category: TaskStatus;
+}
+
+/** A task's place: `task-moved`'s `from` and `to`. */
+export interface Place {
+  columnId: string;
+  position: number;
 }
 
 export interface Member {
@@ -76,6 +98,9 @@ export interface Comment {
 /** `GET /api/plans/{planId}`: the plan's state and the seq it is at. */
 export interface PlanSnapshot {
   plan: Plan;
+  /** The board's columns, in order. */
+  columns: Column[];
+  /** In board order: by column, then position. */
   tasks: Task[];
   members: Member[];
   seq: number;
@@ -103,7 +128,8 @@ export type ErrorCode =
   | 'too_large'
   | 'rate_limited'
   | 'internal'
-  | 'unavailable';
+  | 'unavailable'
+  | 'wip_limit';
 
 /**
  * `GET /healthz`, `GET /readyz`: `{"status":"ok"}`. A `/readyz` that is not ready answers
@@ -135,6 +161,11 @@ export interface PlanEventData {
   'member-updated': { member: Member };
   'member-removed': { member: Member };
   'comment-added': { comment: Comment };
+  'column-created': { column: Column };
+  'column-updated': { column: Column };
+  'column-deleted': { columnId: string; movedTo: string | null };
+  'columns-reordered': { columnIds: string[] };
+  'task-moved': { task: Task; from: Place; to: Place };
 }
 
 export type PlanEventType = keyof PlanEventData;
@@ -164,6 +195,11 @@ const planEventTypes = {
   'member-updated': 1,
   'member-removed': 1,
   'comment-added': 1,
+  'column-created': 1,
+  'column-updated': 1,
+  'column-deleted': 1,
+  'columns-reordered': 1,
+  'task-moved': 1,
 } satisfies Record<PlanEventType, 1>;
 
 /** Every plan event type, in the server's order. */
@@ -332,6 +368,12 @@ export interface NewTask {
   status?: TaskStatus;
   assigneeId?: string | null;
   dueAt?: string | null;
+  /** Default: the first column of `status` (default `todo`); the task goes to its end. */
+  columnId?: string | null;
+  priority?: Priority | null;
+  labels?: string[] | null;
+  /** Into a column at its WIP limit (owners only). */
+  force?: boolean;
 }
 export interface TaskPatch {
   title?: string;
@@ -341,4 +383,33 @@ export interface TaskPatch {
   dueAt?: string | null;
   /** Write only if the task is still at this version (else 409 with `current`). */
   version?: number;
+  priority?: Priority;
+  /** The whole new list. */
+  labels?: string[];
+}
+
+/** `POST /api/tasks/{taskId}/move`. */
+export interface TaskMove {
+  columnId: string;
+  /** Beyond the column's end: at its end. */
+  position: number;
+  /** Move only if the task is still at this version (else 409 with `current`). */
+  version?: number;
+  /** Into a column at its WIP limit (owners only; else 409 `wip_limit`). */
+  force?: boolean;
+}
+
+export interface NewColumn {
+  name: string;
+  category: TaskStatus;
+  position?: number | null;
+  /** Owners only. */
+  wipLimit?: number | null;
+}
+export interface ColumnPatch {
+  name?: string;
+  /** null: no limit. Owners only. */
+  wipLimit?: number | null;
+  /** Only while the column holds no task. */
+  category?: TaskStatus;
 }

@@ -17,6 +17,7 @@
 //!   answer `Result<_, DbError>`; an absent row is an `Option` or a documented
 //!   [`DbError::NotFound`], never a client-facing error.
 
+pub mod columns;
 pub mod comments;
 pub mod due_reminders;
 pub mod error;

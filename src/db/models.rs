@@ -3,8 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{comments, plan_events, plan_members, plans, tasks, users};
-use crate::model::{Comment, Plan, Stamps, Task, TaskStatus};
+use super::schema::{columns, comments, plan_events, plan_members, plans, sprints, tasks, users};
+use crate::model::{
+    Column, Comment, Plan, Priority, Sprint, SprintStatus, Stamps, Task, TaskStatus,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -27,6 +29,7 @@ pub struct PlanRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 impl From<PlanRow> for Plan {
@@ -69,6 +72,11 @@ pub struct TaskRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub column_id: String,
+    pub priority: String,
+    /// A JSON array of strings.
+    pub labels: String,
+    pub sprint_id: Option<String>,
 }
 
 impl From<TaskRow> for Task {
@@ -89,6 +97,11 @@ impl From<TaskRow> for Task {
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             },
+            column_id: r.column_id,
+            // Only the server writes these columns, always from a Priority and a list.
+            priority: Priority::parse(&r.priority).unwrap_or_default(),
+            labels: serde_json::from_str(&r.labels).unwrap_or_default(),
+            sprint_id: r.sprint_id,
         }
     }
 }
@@ -108,6 +121,10 @@ impl From<&Task> for TaskRow {
             created_by: t.created_by.clone(),
             created_at: t.stamps.created_at,
             updated_at: t.stamps.updated_at,
+            column_id: t.column_id.clone(),
+            priority: t.priority.as_str().to_string(),
+            labels: serde_json::to_string(&t.labels).unwrap_or_else(|_| "[]".into()),
+            sprint_id: t.sprint_id.clone(),
         }
     }
 }
@@ -121,6 +138,7 @@ pub struct CommentRow {
     pub author_id: String,
     pub body: String,
     pub created_at: NaiveDateTime,
+    pub updated_at: Option<NaiveDateTime>,
 }
 
 impl From<CommentRow> for Comment {
@@ -143,4 +161,66 @@ pub struct EventRow {
     pub event_type: String,
     pub payload: String,
     pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = columns)]
+#[diesel(treat_none_as_null = true)]
+pub struct ColumnRow {
+    pub id: String,
+    pub plan_id: String,
+    pub name: String,
+    pub position: i64,
+    pub wip_limit: Option<i64>,
+    pub category: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<ColumnRow> for Column {
+    fn from(r: ColumnRow) -> Column {
+        Column {
+            id: r.id,
+            plan_id: r.plan_id,
+            name: r.name,
+            position: r.position,
+            wip_limit: r.wip_limit,
+            // Only the server writes this column, always from a TaskStatus.
+            category: TaskStatus::parse(&r.category).unwrap_or(TaskStatus::Todo),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sprints)]
+#[diesel(treat_none_as_null = true)]
+pub struct SprintRow {
+    pub id: String,
+    pub plan_id: String,
+    pub name: String,
+    pub goal: Option<String>,
+    pub status: String,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub started_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<SprintRow> for Sprint {
+    fn from(r: SprintRow) -> Sprint {
+        Sprint {
+            id: r.id,
+            plan_id: r.plan_id,
+            name: r.name,
+            goal: r.goal,
+            // Only the server writes this column, always from a SprintStatus.
+            status: SprintStatus::parse(&r.status).unwrap_or(SprintStatus::Planned),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            started_at: r.started_at,
+            completed_at: r.completed_at,
+        }
+    }
 }

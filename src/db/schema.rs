@@ -21,6 +21,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
     }
 }
 
@@ -47,6 +48,10 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        column_id -> Text,
+        priority -> Text,
+        labels -> Text,
+        sprint_id -> Nullable<Text>,
     }
 }
 
@@ -58,6 +63,36 @@ diesel::table! {
         author_id -> Text,
         body -> Text,
         created_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    columns (id) {
+        id -> Text,
+        plan_id -> Text,
+        name -> Text,
+        position -> BigInt,
+        wip_limit -> Nullable<BigInt>,
+        category -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sprints (id) {
+        id -> Text,
+        plan_id -> Text,
+        name -> Text,
+        goal -> Nullable<Text>,
+        status -> Text,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -92,6 +127,8 @@ diesel::joinable!(plan_members -> plans (plan_id));
 diesel::joinable!(tasks -> plans (plan_id));
 diesel::joinable!(comments -> tasks (task_id));
 diesel::joinable!(plan_events -> plans (plan_id));
+diesel::joinable!(columns -> plans (plan_id));
+diesel::joinable!(sprints -> plans (plan_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -102,4 +139,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_events,
     server_settings,
     due_reminders,
+    columns,
+    sprints,
 );

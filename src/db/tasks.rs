@@ -1,10 +1,10 @@
-//! Task rows, in board order (`position`).
+//! Task rows. A task's `position` is its place inside its column, dense (0..n-1); board
+//! order is the columns' order, then `position`.
 
-use diesel::dsl::max;
 use diesel::prelude::*;
 
 use super::models::TaskRow;
-use super::schema::tasks;
+use super::schema::{columns, tasks};
 use super::{DbConnection, DbError};
 use crate::model::{StatusCounts, Task, TaskStatus};
 
@@ -46,17 +46,58 @@ fn in_board_order(
     plan_id: &str,
     assignee: Option<&str>,
 ) -> Result<Vec<Task>, DbError> {
-    let mut query = tasks::table.filter(tasks::plan_id.eq(plan_id)).into_boxed();
+    let mut query = tasks::table
+        .inner_join(columns::table.on(columns::id.eq(tasks::column_id)))
+        .filter(tasks::plan_id.eq(plan_id))
+        .into_boxed();
     if let Some(user_id) = assignee {
         query = query.filter(tasks::assignee_id.eq(user_id));
     }
     Ok(query
-        .order((tasks::position, tasks::created_at, tasks::id))
+        .order((columns::position, tasks::position, tasks::id))
         .select(TaskRow::as_select())
         .load(conn)?
         .into_iter()
         .map(Task::from)
         .collect())
+}
+
+/// A column's tasks, in order.
+pub fn in_column(conn: &mut DbConnection, column_id: &str) -> Result<Vec<Task>, DbError> {
+    Ok(tasks::table
+        .filter(tasks::column_id.eq(column_id))
+        .order((tasks::position, tasks::id))
+        .select(TaskRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Task::from)
+        .collect())
+}
+
+/// How many tasks a column holds (also the position after its last task).
+pub fn count_in_column(conn: &mut DbConnection, column_id: &str) -> Result<i64, DbError> {
+    Ok(tasks::table
+        .filter(tasks::column_id.eq(column_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Shifts the positions of a column's tasks at `from` or after by `delta` (±1): makes
+/// room for a task, or closes the hole one left.
+pub fn shift(
+    conn: &mut DbConnection,
+    column_id: &str,
+    from: i64,
+    delta: i64,
+) -> Result<(), DbError> {
+    diesel::update(
+        tasks::table
+            .filter(tasks::column_id.eq(column_id))
+            .filter(tasks::position.ge(from)),
+    )
+    .set(tasks::position.eq(tasks::position + delta))
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, DbError> {
@@ -66,21 +107,14 @@ pub fn count(conn: &mut DbConnection, plan_id: &str) -> Result<i64, DbError> {
         .get_result(conn)?)
 }
 
+/// The plan's task ids in board order.
 pub fn ids_in_order(conn: &mut DbConnection, plan_id: &str) -> Result<Vec<String>, DbError> {
     Ok(tasks::table
+        .inner_join(columns::table.on(columns::id.eq(tasks::column_id)))
         .filter(tasks::plan_id.eq(plan_id))
-        .order((tasks::position, tasks::created_at, tasks::id))
+        .order((columns::position, tasks::position, tasks::id))
         .select(tasks::id)
         .load(conn)?)
-}
-
-/// The position after the last task: new tasks go to the end of the board.
-pub fn next_position(conn: &mut DbConnection, plan_id: &str) -> Result<i64, DbError> {
-    let last: Option<i64> = tasks::table
-        .filter(tasks::plan_id.eq(plan_id))
-        .select(max(tasks::position))
-        .first(conn)?;
-    Ok(last.map_or(0, |p| p + 1))
 }
 
 pub fn insert(conn: &mut DbConnection, task: &Task) -> Result<(), DbError> {

@@ -47,6 +47,8 @@ pub enum PlanSegment {}
 pub enum TaskSegment {}
 /// `{userId}` (a member of a plan).
 pub enum UserSegment {}
+/// `{columnId}`.
+pub enum ColumnSegment {}
 
 impl Segment for PlanSegment {
     const NAME: &'static str = "planId";
@@ -57,10 +59,14 @@ impl Segment for TaskSegment {
 impl Segment for UserSegment {
     const NAME: &'static str = "userId";
 }
+impl Segment for ColumnSegment {
+    const NAME: &'static str = "columnId";
+}
 
 pub type PlanId = PathId<PlanSegment>;
 pub type TaskId = PathId<TaskSegment>;
 pub type UserId = PathId<UserSegment>;
+pub type ColumnId = PathId<ColumnSegment>;
 
 impl<S: Segment> PathId<S> {
     fn from_path(req: &HttpRequest) -> Result<Self, ApiError> {
@@ -241,6 +247,24 @@ impl Change {
     {
         let access = Access::plan(self.user.id(), &plan, min);
         self.commit(access, move |c, actor| f(c, actor, &plan))
+            .await
+    }
+
+    /// A change to the column that needs at least `min` on its plan; `f` gets its id.
+    pub async fn on_column<T, F>(
+        self,
+        column: ColumnId,
+        min: Role,
+        f: F,
+    ) -> Result<Outcome<T>, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &UserRef, &str) -> Result<Outcome<T>, ApiError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let access = Access::column(self.user.id(), &column, min);
+        self.commit(access, move |c, actor| f(c, actor, &column))
             .await
     }
 

@@ -4,6 +4,7 @@
 //! [`openapi`] documents each of its rows (`GET /api/openapi.json`).
 
 pub mod board;
+pub mod columns;
 pub mod comments;
 pub mod dev;
 pub mod events;
@@ -58,6 +59,11 @@ pub static ROUTES: &[Endpoint] = &[
     endpoint!(GET "/api/plans/{planId}/members" => members::list),
     endpoint!(PUT "/api/plans/{planId}/members/{userId}" => members::put),
     endpoint!(DELETE "/api/plans/{planId}/members/{userId}" => members::remove),
+    endpoint!(GET "/api/plans/{planId}/columns" => columns::list),
+    endpoint!(POST "/api/plans/{planId}/columns" => columns::create),
+    endpoint!(POST "/api/plans/{planId}/columns/reorder" => columns::reorder),
+    endpoint!(PATCH "/api/columns/{columnId}" => columns::update),
+    endpoint!(DELETE "/api/columns/{columnId}" => columns::delete),
     endpoint!(GET "/api/plans/{planId}/tasks" => tasks::list),
     endpoint!(POST "/api/plans/{planId}/tasks" => tasks::create),
     endpoint!(POST "/api/plans/{planId}/tasks/reorder" => tasks::reorder),
@@ -67,6 +73,7 @@ pub static ROUTES: &[Endpoint] = &[
     endpoint!(GET "/api/tasks/{taskId}" => tasks::get),
     endpoint!(PATCH "/api/tasks/{taskId}" => tasks::update),
     endpoint!(DELETE "/api/tasks/{taskId}" => tasks::delete),
+    endpoint!(POST "/api/tasks/{taskId}/move" => tasks::move_task),
     endpoint!(POST "/api/tasks/{taskId}/comments" => comments::add),
     endpoint!(GET "/api/tasks/{taskId}/comments" => comments::list),
 ];

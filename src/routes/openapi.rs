@@ -29,9 +29,11 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, PartialSchema, ToSchema
 use super::extract::{Change, PathId, Segment, CONNECTION_ID};
 use super::respond::PLAN_SEQ;
 use super::State;
-use super::{comments, dev, events, health, members, metrics, plans, tasks, ws, DEV_ROUTES};
+use super::{
+    columns, comments, dev, events, health, members, metrics, plans, tasks, ws, DEV_ROUTES,
+};
 use crate::error::{ApiError, ConflictBody, ErrorBody, ErrorCode};
-use crate::model::{Comment, Member, Plan, Progress, Task};
+use crate::model::{Column, Comment, Member, Plan, Progress, Task};
 use crate::service::plans::PlanSnapshot;
 use crate::service::tasks::Reorder;
 use crate::validate;
@@ -59,6 +61,11 @@ use crate::validate;
         members::list,
         members::put,
         members::remove,
+        columns::list,
+        columns::create,
+        columns::reorder,
+        columns::update,
+        columns::delete,
         tasks::list,
         tasks::create,
         tasks::reorder,
@@ -68,6 +75,7 @@ use crate::validate;
         tasks::get,
         tasks::update,
         tasks::delete,
+        tasks::move_task,
         comments::add,
         comments::list,
     ),
@@ -82,7 +90,8 @@ use crate::validate;
         Comment,
         Progress,
         PlanSnapshot,
-        Reorder
+        Reorder,
+        Column
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -90,6 +99,7 @@ use crate::validate;
     tags(
         (name = "plans"),
         (name = "members"),
+        (name = "columns"),
         (name = "tasks"),
         (name = "comments"),
         (name = "events", description = "The stored event log; live events come over the WebSocket."),
@@ -314,6 +324,25 @@ error_answers! {
     Internal = Internal, "`internal`: a bug on our side; nothing internal in the message.";
     Unavailable = Unavailable, "`unavailable`: the database cannot be reached; nothing was \
         written.";
+}
+
+/// A move's 409: `conflict` (the task moved on: [`ConflictBody`]) or `wip_limit` (the
+/// column is full: [`ErrorBody`]).
+pub enum MoveConflict {}
+
+impl IntoResponses for MoveConflict {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let schema = utoipa::openapi::schema::OneOfBuilder::new()
+            .item(Ref::from_schema_name(ConflictBody::name()))
+            .item(Ref::from_schema_name(ErrorBody::name()));
+        let response = ResponseBuilder::new()
+            .description(
+                "`conflict`: the task is no longer at the version given (`current` is the \
+                 task as it is now); or `wip_limit`: the column is at its WIP limit.",
+            )
+            .content("application/json", Content::new(Some(schema)));
+        one(StatusCode::CONFLICT, response)
+    }
 }
 
 /// What every signed-in call may answer: 401, 403, 429, 500, 503.

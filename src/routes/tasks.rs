@@ -6,13 +6,14 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::extract::{Change, PlanId, Reader, TaskId};
 use super::openapi::{
-    Authenticated, BadRequest, Changed, Conflict, Created, Deleted, NotFound, TooLarge,
+    Authenticated, BadRequest, Changed, Conflict, Created, Deleted, MoveConflict, NotFound,
+    TooLarge,
 };
 use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::model::{Progress, Role, Task};
-use crate::service::tasks::{self, NewTask, Reorder, TaskPatch};
+use crate::service::tasks::{self, Move, NewTask, Reorder, TaskPatch};
 
 #[utoipa::path(
     get,
@@ -117,6 +118,46 @@ pub async fn update(
     change
         .on_task(task, Role::Editor, move |c, actor, task| {
             tasks::update(c, actor, task, patch, expected)
+        })
+        .await
+        .map(Mutated::ok)
+}
+
+/// The version a move expects, from `If-Match` or the body's `version`.
+fn expected_move_version(req: &HttpRequest, body: &Move) -> Result<Option<i64>, ApiError> {
+    match (if_match_version(req)?, body.version) {
+        (Some(h), Some(b)) if h != b => Err(ApiError::bad_field(
+            "version",
+            "differs from the If-Match header",
+        )),
+        (h, b) => Ok(h.or(b)),
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/tasks/{taskId}/move",
+    operation_id = "moveTask",
+    params(
+        TaskId,
+        ("If-Match" = Option<String>, Header, description = "The version the move \
+            expects (or `version` in the body); else 409 with the task as it is now."),
+        Change,
+    ),
+    request_body = Move,
+    responses(Changed<Task>, Authenticated, BadRequest, NotFound, MoveConflict, TooLarge)
+)]
+pub async fn move_task(
+    change: Change,
+    req: HttpRequest,
+    task: TaskId,
+    body: JsonBody<Move>,
+) -> MutationResult<Task> {
+    let input = body.0;
+    let expected = expected_move_version(&req, &input)?;
+    change
+        .on_task(task, Role::Editor, move |c, actor, task| {
+            tasks::move_task(c, actor, task, input, expected)
         })
         .await
         .map(Mutated::ok)

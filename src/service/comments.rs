@@ -38,6 +38,7 @@ pub fn add(
         author_id: actor.id.clone(),
         body,
         created_at: now(),
+        updated_at: None,
     };
     db::comments::insert(conn, &row)?;
     let comment = Comment::from(row);

@@ -7,6 +7,8 @@
 //! access check ([`require_role`]: a stranger gets the plan's 404, too low a role 403) and
 //! what a missing row means (`plan not found`, `task not found`, a version conflict).
 
+pub mod board;
+pub mod columns;
 pub mod comments;
 pub mod members;
 pub mod plans;
@@ -92,6 +94,8 @@ enum Scope {
     /// At least `min` on the task's plan; a missing task, or one on a plan the caller may
     /// not see, is `task not found`.
     Task { task_id: String, min: Role },
+    /// At least `min` on the column's plan; likewise `column not found`.
+    Column { column_id: String, min: Role },
 }
 
 impl Access {
@@ -125,6 +129,17 @@ impl Access {
         }
     }
 
+    /// The change needs `min` on the column's plan.
+    pub fn column(user_id: &str, column_id: &str, min: Role) -> Access {
+        Access {
+            user_id: user_id.to_string(),
+            scope: Scope::Column {
+                column_id: column_id.to_string(),
+                min,
+            },
+        }
+    }
+
     /// The check itself: reads only, no lock.
     fn check(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
         match &self.scope {
@@ -138,6 +153,13 @@ impl Access {
                 let plan_id = crate::db::tasks::plan_of(conn, task_id)?
                     .ok_or_else(ApiError::task_not_found)?;
                 require_role(conn, &plan_id, &self.user_id, *min).map_err(comments::hide_plan)?;
+                Ok(())
+            }
+            Scope::Column { column_id, min } => {
+                crate::validate::id("columnId", column_id)?;
+                let plan_id = crate::db::columns::plan_of(conn, column_id)?
+                    .ok_or_else(ApiError::column_not_found)?;
+                require_role(conn, &plan_id, &self.user_id, *min).map_err(columns::hide_plan)?;
                 Ok(())
             }
         }
@@ -177,6 +199,8 @@ fn plan_gone(err: DbError) -> ApiError {
 pub struct EventWriter<'a> {
     plan_id: &'a str,
     actor: &'a UserRef,
+    /// The actor's role on the plan, read under the lock.
+    role: Role,
     events: Vec<StoredEvent>,
 }
 
@@ -191,12 +215,18 @@ impl<'a> EventWriter<'a> {
         min_role: Role,
     ) -> Result<EventWriter<'a>, ApiError> {
         plan_rows::lock_for_write(conn, plan_id).map_err(plan_gone)?;
-        require_role(conn, plan_id, &actor.id, min_role)?;
+        let role = require_role(conn, plan_id, &actor.id, min_role)?;
         Ok(EventWriter {
             plan_id,
             actor,
+            role,
             events: Vec::new(),
         })
+    }
+
+    /// The actor's role on the plan (at least the `min_role` of [`EventWriter::begin`]).
+    pub fn role(&self) -> Role {
+        self.role
     }
 
     /// Numbers the event with the plan's next seq and stores its frame.

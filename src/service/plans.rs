@@ -9,7 +9,7 @@ use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
 use crate::limits::{self, Limit};
-use crate::model::{now, Member, Plan, Role, Task, UserRef};
+use crate::model::{now, Column, Member, Plan, Role, Task, UserRef};
 use crate::validate;
 use crate::wire::PlanEvent;
 
@@ -35,6 +35,9 @@ pub struct PlanPatch {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanSnapshot {
     pub plan: Plan,
+    /// The board's columns, in order.
+    pub columns: Vec<Column>,
+    /// In board order: by column, then position.
     pub tasks: Vec<Task>,
     pub members: Vec<Member>,
     pub seq: i64,
@@ -66,9 +69,13 @@ pub fn create(
         created_at: t,
         updated_at: t,
         deleted_at: None,
+        archived_at: None,
     };
     db::plans::insert(conn, &row)?;
     db::members::insert(conn, &row.id, &actor.id, Role::Owner)?;
+    // The plan's starting board; no event (the plan's seq stays 0): every plan starts
+    // with these, so a replay of its log starts from them too.
+    db::columns::insert_defaults(conn, &row.id, t)?;
     let plan = Plan::from(row);
     Ok(Outcome::quiet(&plan.id.clone(), plan))
 }
@@ -90,6 +97,7 @@ pub fn snapshot(
     Ok(PlanSnapshot {
         seq: row.seq,
         plan: Plan::from(row),
+        columns: db::columns::list(conn, plan_id)?,
         tasks: db::tasks::list(conn, plan_id)?,
         members: db::members::list(conn, plan_id)?,
     })
@@ -129,6 +137,7 @@ pub fn delete(
     // The plan row stays (deleted_at set) so its event log does too; members go, so
     // nobody can see or join it any more.
     db::tasks::delete_all(conn, plan_id)?;
+    db::columns::delete_all(conn, plan_id)?;
     db::members::delete_all(conn, plan_id)?;
     db::plans::mark_deleted(conn, plan_id)?;
     let mut outcome = events.finish(());

@@ -1,20 +1,21 @@
-//! Tasks: create, edit (with optimistic concurrency), delete, reorder, progress.
+//! Tasks: create, edit (with optimistic concurrency), move, delete, reorder, progress.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::board::{self, column_in_plan};
 use super::comments::hide_plan;
 use super::{EventWriter, Outcome, UserNotice};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
 use crate::limits::{self, Limit};
-use crate::model::{now, parse_time, Progress, Role, Stamps, Task, TaskStatus, UserRef};
+use crate::model::{now, parse_time, Priority, Progress, Role, Stamps, Task, TaskStatus, UserRef};
 use crate::validate;
-use crate::wire::{PersonalNotice, PlanEvent, TaskChanges};
+use crate::wire::{PersonalNotice, Place, PlanEvent, TaskChanges};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -30,6 +31,17 @@ pub struct NewTask {
     #[serde(default)]
     #[schema(format = DateTime)]
     pub due_at: Option<String>,
+    /// The column it starts in (at its end); default: the first column of `status`'s
+    /// category. With both, `status` must be the column's category.
+    #[serde(default)]
+    pub column_id: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
+    /// Into a column at its WIP limit: owners only.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// A PATCH body: absent fields stay; `null` clears the nullable ones.
@@ -51,6 +63,26 @@ pub struct TaskPatch {
     /// The version the client last saw (alternative to `If-Match`).
     #[serde(default)]
     pub version: Option<i64>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// The whole new list.
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
+}
+
+/// `POST /api/tasks/{taskId}/move`: to `columnId` at `position` (beyond its end: at its
+/// end), in one transaction and one `task-moved`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Move {
+    pub column_id: String,
+    pub position: i64,
+    /// The version the client last saw (alternative to `If-Match`); else 409.
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// Into a column at its WIP limit: owners only.
+    #[serde(default)]
+    pub force: bool,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -75,7 +107,7 @@ fn check_assignee(conn: &mut DbConnection, plan_id: &str, assignee: &str) -> Res
     Ok(())
 }
 
-fn progress(conn: &mut DbConnection, plan_id: &str) -> Result<Progress, ApiError> {
+pub(super) fn progress(conn: &mut DbConnection, plan_id: &str) -> Result<Progress, ApiError> {
     Ok(Progress::from_counts(
         plan_id,
         db::tasks::status_counts(conn, plan_id)?,
@@ -107,6 +139,7 @@ pub fn create(
     let (title, description) =
         validate::title_and_description(&input.title, input.description.as_deref())?;
     let due_at = input.due_at.as_deref().map(parse_due).transpose()?;
+    let labels = board::labels(input.labels.unwrap_or_default())?;
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Editor)?;
     limits::check(
         Limit::TasksPerPlan,
@@ -116,19 +149,37 @@ pub fn create(
     if let Some(assignee) = &input.assignee_id {
         check_assignee(conn, plan_id, assignee)?;
     }
+    let column = match &input.column_id {
+        Some(id) => {
+            let column = column_in_plan(conn, plan_id, id, "columnId")?;
+            if input.status.is_some_and(|s| s != column.category) {
+                return Err(ApiError::bad_field(
+                    "status",
+                    "differs from the column's category",
+                ));
+            }
+            column
+        }
+        None => board::first_of_category(conn, plan_id, input.status.unwrap_or(TaskStatus::Todo))?,
+    };
+    board::check_wip(conn, &column, events.role(), input.force)?;
     let t = now();
     let task = Task {
         id: uuid::Uuid::new_v4().to_string(),
         plan_id: plan_id.to_string(),
         title,
         description,
-        status: input.status.unwrap_or(TaskStatus::Todo),
+        status: column.category,
         assignee_id: input.assignee_id,
         due_at,
-        position: db::tasks::next_position(conn, plan_id)?,
+        position: db::tasks::count_in_column(conn, &column.id)?,
         version: 1,
         created_by: actor.id.clone(),
         stamps: Stamps::new(t),
+        column_id: column.id,
+        priority: input.priority.unwrap_or_default(),
+        labels,
+        sprint_id: None,
     };
     db::tasks::insert(conn, &task)?;
     events.emit(conn, PlanEvent::TaskCreated { task: &task })?;
@@ -191,6 +242,21 @@ fn changes_between(before: &Task, after: &Task) -> TaskChanges {
         &before.due_at.map(crate::model::format_time),
         &after.due_at.map(crate::model::format_time),
     );
+    note_change(&mut changes, "priority", &before.priority, &after.priority);
+    note_change(&mut changes, "labels", &before.labels, &after.labels);
+    note_change(
+        &mut changes,
+        "sprintId",
+        &before.sprint_id,
+        &after.sprint_id,
+    );
+    note_change(
+        &mut changes,
+        "columnId",
+        &before.column_id,
+        &after.column_id,
+    );
+    note_change(&mut changes, "position", &before.position, &after.position);
     changes
 }
 
@@ -235,6 +301,7 @@ pub fn update(
         .due_at
         .map(|d| d.as_deref().map(parse_due).transpose())
         .transpose()?;
+    let labels = patch.labels.map(board::labels).transpose()?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
     // Read under the plan's lock: nobody else changes the task until we commit.
@@ -254,14 +321,26 @@ pub fn update(
     if let Some(d) = description {
         after.description = d;
     }
-    if let Some(s) = patch.status {
-        after.status = s;
-    }
     if let Some(a) = patch.assignee_id {
         after.assignee_id = a;
     }
     if let Some(d) = due_at {
         after.due_at = d;
+    }
+    if let Some(p) = patch.priority {
+        after.priority = p;
+    }
+    if let Some(l) = labels {
+        after.labels = l;
+    }
+    // A new status is a move to the end of the first column of that category.
+    if let Some(status) = patch.status.filter(|s| *s != before.status) {
+        let target = board::first_of_category(conn, &plan_id, status)?;
+        board::check_wip(conn, &target, events.role(), false)?;
+        board::take_out(conn, &before)?;
+        after.column_id = target.id.clone();
+        after.position = board::put_in(conn, &target, i64::MAX)?;
+        after.status = status;
     }
     let Some(after) = save_edit(conn, &mut events, &before, after)? else {
         return Ok(Outcome::quiet(&plan_id, before));
@@ -288,14 +367,18 @@ pub fn delete(
     validate::id("taskId", task_id)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
-    db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    let task = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     db::tasks::delete(conn, task_id)?;
+    board::take_out(conn, &task)?;
     events.emit(conn, PlanEvent::TaskDeleted { task_id })?;
     let progress = progress(conn, &plan_id)?;
     events.emit(conn, PlanEvent::ProgressUpdated(&progress))?;
     Ok(events.finish(()))
 }
 
+/// The board order of the whole plan (`POST …/tasks/reorder`, contract §2): each
+/// column's tasks take the order in which the list names them (columns do not change; a
+/// task changes column with [`move_task`]). Answers the board order that results.
 pub fn reorder(
     conn: &mut DbConnection,
     actor: &UserRef,
@@ -306,9 +389,9 @@ pub fn reorder(
         validate::id("taskIds", id)?;
     }
     let mut events = EventWriter::begin(conn, plan_id, actor, Role::Editor)?;
-    let current = db::tasks::ids_in_order(conn, plan_id)?;
+    let current = db::tasks::list(conn, plan_id)?;
     let wanted: HashSet<&String> = input.task_ids.iter().collect();
-    let have: HashSet<&String> = current.iter().collect();
+    let have: HashSet<&String> = current.iter().map(|t| &t.id).collect();
     if wanted.len() != input.task_ids.len() || wanted != have {
         return Err(ApiError::bad_field(
             "taskIds",
@@ -318,19 +401,96 @@ pub fn reorder(
             ),
         ));
     }
-    if current == input.task_ids {
-        return Ok(Outcome::quiet(plan_id, input));
+    let by_id: HashMap<&str, &Task> = current.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut next: HashMap<&str, i64> = HashMap::new();
+    let mut moved = false;
+    // Positions are board order, not task content: a reorder bumps no version, so it
+    // never makes someone's edit conflict.
+    for id in &input.task_ids {
+        let Some(task) = by_id.get(id.as_str()) else {
+            continue;
+        };
+        let slot = next.entry(task.column_id.as_str()).or_insert(0);
+        if task.position != *slot {
+            db::tasks::set_position(conn, id, *slot)?;
+            moved = true;
+        }
+        *slot += 1;
     }
-    // Positions are board order, not task content: moving a card does not bump its
-    // version, so a reorder never makes someone's edit conflict.
-    for (position, id) in input.task_ids.iter().enumerate() {
-        db::tasks::set_position(conn, id, position as i64)?;
+    let order = Reorder {
+        task_ids: db::tasks::ids_in_order(conn, plan_id)?,
+    };
+    if !moved {
+        return Ok(Outcome::quiet(plan_id, order));
     }
     events.emit(
         conn,
         PlanEvent::TaskReordered {
-            task_ids: &input.task_ids,
+            task_ids: &order.task_ids,
         },
     )?;
-    Ok(events.finish(input))
+    Ok(events.finish(order))
+}
+
+/// Moves a task to a column and a place in it: one transaction, one `task-moved` (and
+/// `progress-updated` when its status changes). A move to another column bumps the
+/// version; a move within the column does not (like a reorder). The same place → no event.
+pub fn move_task(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    task_id: &str,
+    input: Move,
+    expected_version: Option<i64>,
+) -> Result<Outcome<Task>, ApiError> {
+    validate::id("taskId", task_id)?;
+    if input.position < 0 {
+        return Err(ApiError::bad_field("position", "must be 0 or more"));
+    }
+    let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    let before = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
+    if expected_version.is_some_and(|v| v != before.version) {
+        return Err(ApiError::Conflict {
+            current: Box::new(before),
+        });
+    }
+    let target = column_in_plan(conn, &plan_id, &input.column_id, "columnId")?;
+    let mut after = before.clone();
+    if target.id == before.column_id {
+        let last = db::tasks::count_in_column(conn, &target.id)? - 1;
+        if input.position.min(last) == before.position {
+            return Ok(Outcome::quiet(&plan_id, before));
+        }
+        board::take_out(conn, &before)?;
+        // The task's own row still counts in the column: its end is `last`.
+        after.position = board::put_in(conn, &target, input.position.min(last))?;
+    } else {
+        board::check_wip(conn, &target, events.role(), input.force)?;
+        board::take_out(conn, &before)?;
+        after.position = board::put_in(conn, &target, input.position)?;
+        after.column_id = target.id.clone();
+        after.status = target.category;
+        after.version += 1;
+        after.stamps.updated_at = now();
+    }
+    db::tasks::save(conn, &after)?;
+    events.emit(
+        conn,
+        PlanEvent::TaskMoved {
+            task: &after,
+            from: Place {
+                column_id: &before.column_id,
+                position: before.position,
+            },
+            to: Place {
+                column_id: &after.column_id,
+                position: after.position,
+            },
+        },
+    )?;
+    if before.status != after.status {
+        let progress = progress(conn, &plan_id)?;
+        events.emit(conn, PlanEvent::ProgressUpdated(&progress))?;
+    }
+    Ok(events.finish(after))
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{format_time, Comment, Member, Plan, Progress, Task, UserRef};
+use crate::model::{format_time, Column, Comment, Member, Plan, Progress, Task, UserRef};
 
 /// What a `task-updated` says changed: `{field: {from, to}}` for each field that did.
 pub type TaskChanges = Map<String, Value>;
@@ -52,6 +52,40 @@ pub enum PlanEvent<'a> {
     CommentAdded {
         comment: &'a Comment,
     },
+    /// A column was added at its `position` (the columns from there on move right).
+    ColumnCreated {
+        column: &'a Column,
+    },
+    /// A column's name, WIP limit or category changed (its position does not).
+    ColumnUpdated {
+        column: &'a Column,
+    },
+    /// A column went; its tasks were moved to `movedTo` first (one `task-moved` each).
+    ColumnDeleted {
+        #[serde(rename = "columnId")]
+        column_id: &'a str,
+        #[serde(rename = "movedTo")]
+        moved_to: Option<&'a str>,
+    },
+    /// The board's columns in their new order, every column once.
+    ColumnsReordered {
+        #[serde(rename = "columnIds")]
+        column_ids: &'a [String],
+    },
+    /// A task went to another place: its column and position before and after.
+    TaskMoved {
+        task: &'a Task,
+        from: Place<'a>,
+        to: Place<'a>,
+    },
+}
+
+/// A task's place: `{columnId, position}`.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Place<'a> {
+    pub column_id: &'a str,
+    pub position: i64,
 }
 
 impl PlanEvent<'_> {
@@ -68,6 +102,11 @@ impl PlanEvent<'_> {
         "member-updated",
         "member-removed",
         "comment-added",
+        "column-created",
+        "column-updated",
+        "column-deleted",
+        "columns-reordered",
+        "task-moved",
     ];
 
     /// The event's `type` (also stored in the log's `event_type` column).
@@ -84,6 +123,11 @@ impl PlanEvent<'_> {
             PlanEvent::MemberUpdated { .. } => "member-updated",
             PlanEvent::MemberRemoved { .. } => "member-removed",
             PlanEvent::CommentAdded { .. } => "comment-added",
+            PlanEvent::ColumnCreated { .. } => "column-created",
+            PlanEvent::ColumnUpdated { .. } => "column-updated",
+            PlanEvent::ColumnDeleted { .. } => "column-deleted",
+            PlanEvent::ColumnsReordered { .. } => "columns-reordered",
+            PlanEvent::TaskMoved { .. } => "task-moved",
         }
     }
 
@@ -122,9 +166,10 @@ struct Envelope<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{now, Role, Stamps, StatusCounts, TaskStatus};
+    use crate::model::{now, Priority, Role, Stamps, StatusCounts, TaskStatus};
 
     struct Fixtures {
+        column: Column,
         task: Task,
         plan: Plan,
         member: Member,
@@ -137,6 +182,14 @@ mod tests {
     fn fixtures() -> Fixtures {
         let t = now();
         Fixtures {
+            column: Column {
+                id: "p1:todo".into(),
+                plan_id: "p1".into(),
+                name: "To do".into(),
+                position: 0,
+                wip_limit: None,
+                category: TaskStatus::Todo,
+            },
             task: Task {
                 id: "t1".into(),
                 plan_id: "p1".into(),
@@ -149,6 +202,10 @@ mod tests {
                 version: 1,
                 created_by: "ada".into(),
                 stamps: Stamps::new(t),
+                column_id: "p1:todo".into(),
+                priority: Priority::Medium,
+                labels: Vec::new(),
+                sprint_id: None,
             },
             plan: Plan {
                 id: "p1".into(),
@@ -196,6 +253,26 @@ mod tests {
             PlanEvent::CommentAdded {
                 comment: &f.comment,
             },
+            PlanEvent::ColumnCreated { column: &f.column },
+            PlanEvent::ColumnUpdated { column: &f.column },
+            PlanEvent::ColumnDeleted {
+                column_id: "c2",
+                moved_to: Some("p1:todo"),
+            },
+            PlanEvent::ColumnsReordered {
+                column_ids: &f.order,
+            },
+            PlanEvent::TaskMoved {
+                task: &f.task,
+                from: Place {
+                    column_id: "p1:todo",
+                    position: 0,
+                },
+                to: Place {
+                    column_id: "p1:todo",
+                    position: 1,
+                },
+            },
         ];
         for event in &all {
             match event {
@@ -209,7 +286,12 @@ mod tests {
                 | PlanEvent::MemberAdded { .. }
                 | PlanEvent::MemberUpdated { .. }
                 | PlanEvent::MemberRemoved { .. }
-                | PlanEvent::CommentAdded { .. } => {}
+                | PlanEvent::CommentAdded { .. }
+                | PlanEvent::ColumnCreated { .. }
+                | PlanEvent::ColumnUpdated { .. }
+                | PlanEvent::ColumnDeleted { .. }
+                | PlanEvent::ColumnsReordered { .. }
+                | PlanEvent::TaskMoved { .. } => {}
             }
         }
         all

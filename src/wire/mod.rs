@@ -18,7 +18,7 @@
 mod event;
 mod notice;
 
-pub use event::{PlanEvent, TaskChanges};
+pub use event::{Place, PlanEvent, TaskChanges};
 pub use notice::{Notice, PersonalNotice};
 
 use serde::Serialize;

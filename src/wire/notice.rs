@@ -110,6 +110,10 @@ mod tests {
             version: 1,
             created_by: "bob".into(),
             stamps: Stamps::new(t),
+            column_id: "p1:todo".into(),
+            priority: crate::model::Priority::High,
+            labels: vec!["ops".into()],
+            sprint_id: None,
         };
         let notices = [
             Notice::UserJoined {

@@ -76,13 +76,24 @@ async fn every_plan_event_reaches_another_member_with_its_full_shape() {
     assert_eq!(d["task"]["version"], 2);
     assert_eq!(
         d["changes"],
-        json!({ "title": { "from": "Write docs", "to": "Write the docs" }, "status": { "from": "todo", "to": "done" } })
+        json!({
+            "title": { "from": "Write docs", "to": "Write the docs" },
+            "status": { "from": "todo", "to": "done" },
+            "columnId": { "from": format!("{plan}:todo"), "to": format!("{plan}:done") },
+        })
     );
     let d = event(&bob.next_json().await, "progress-updated", &plan, 7, "ada");
     assert_eq!(d["percent"], 100);
 
-    // 8: task-reordered
-    let second = app.create_task(&plan, "ada", "Second").await;
+    // 8: task-reordered (within a column: the board order is by column, then position)
+    let second = app
+        .post(
+            &format!("/api/plans/{plan}/tasks"),
+            &ada,
+            json!({ "title": "Second", "status": "done" }),
+        )
+        .await
+        .body;
     event(&bob.next_json().await, "task-created", &plan, 8, "ada");
     event(&bob.next_json().await, "progress-updated", &plan, 9, "ada");
     let order = json!([second["id"], task_id]);

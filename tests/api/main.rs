@@ -24,6 +24,7 @@ mod shapes;
 
 mod auth;
 mod board;
+mod columns;
 mod comments;
 mod dev_mode;
 mod errors;

@@ -48,7 +48,10 @@ async fn an_owner_creates_lists_renames_and_deletes_a_plan() {
     // The owner is the only member.
     let snapshot = app.get(&format!("/api/plans/{id}"), &owner).await;
     assert_eq!(snapshot.status, 200, "{}", snapshot.body);
-    assert_keys(&snapshot.body, &["plan", "tasks", "members", "seq"]);
+    assert_keys(
+        &snapshot.body,
+        &["plan", "columns", "tasks", "members", "seq"],
+    );
     assert_eq!(snapshot.body["plan"], plan);
     assert_eq!(snapshot.body["tasks"], json!([]));
     assert_eq!(

@@ -100,7 +100,10 @@ async fn editors_change_tasks_and_viewers_only_read() {
     // The viewer reads everything.
     let snapshot = app.get(&format!("/api/plans/{plan}"), &viewer).await;
     assert_eq!(snapshot.status, 200, "{}", snapshot.body);
-    assert_keys(&snapshot.body, &["plan", "tasks", "members", "seq"]);
+    assert_keys(
+        &snapshot.body,
+        &["plan", "columns", "tasks", "members", "seq"],
+    );
     assert_plan_shape(&snapshot.body["plan"]);
     assert_eq!(snapshot.body["plan"]["id"], plan.as_str());
     assert_eq!(snapshot.body["tasks"], json!([edited.body]));

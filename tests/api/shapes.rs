@@ -54,7 +54,12 @@ pub const TASK_KEYS: &[&str] = &[
     "createdBy",
     "createdAt",
     "updatedAt",
+    "columnId",
+    "priority",
+    "labels",
+    "sprintId",
 ];
+pub const COLUMN_KEYS: &[&str] = &["id", "planId", "name", "position", "wipLimit", "category"];
 pub const MEMBER_KEYS: &[&str] = &["planId", "userId", "name", "role"];
 pub const COMMENT_KEYS: &[&str] = &["id", "taskId", "authorId", "body", "createdAt"];
 pub const EVENT_KEYS: &[&str] = &["type", "planId", "seq", "data", "actor", "timestamp"];
@@ -75,11 +80,11 @@ pub fn assert_task_shape(t: &Value) {
     assert_utc(&t["updatedAt"]);
 }
 
-/// Exactly `{"error": {"code", "message"}}` (plus `current` for 409) with this status and
-/// code; returns the message.
+/// Exactly `{"error": {"code", "message"}}` (plus `current` for a 409 `conflict`) with
+/// this status and code; returns the message.
 pub fn assert_error(a: &Answer, status: u16, code: &str) -> String {
     assert_eq!(a.status, status, "status; body {}", a.body);
-    if status == 409 {
+    if code == "conflict" {
         assert_keys(&a.body, &["error", "current"]);
     } else {
         assert_keys(&a.body, &["error"]);

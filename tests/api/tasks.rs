@@ -42,7 +42,9 @@ async fn tasks_start_at_version_one_and_go_to_the_end_of_the_board() {
         .await;
     assert_eq!(second.status, 201, "{}", second.body);
     assert_task_shape(&second.body);
-    assert_eq!(second.body["position"], 1);
+    // The first task of its column (`position` is the place inside the column).
+    assert_eq!(second.body["position"], 0);
+    assert_eq!(second.body["columnId"], format!("{plan}:in_progress"));
     assert_eq!(second.body["version"], 1);
     assert_eq!(second.body["description"], "line one\nline two");
     assert_eq!(second.body["status"], "in_progress");

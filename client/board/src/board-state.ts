@@ -53,6 +53,9 @@ export function applyEvent(state: BoardState, event: PlanEvent): BoardState {
       return withComment(state, event.data.comment);
     case 'progress-updated':
       return state; // progress is counted from the tasks
+    default:
+      // Column events and task-moved: the board page learns them with issue 12's columns UI.
+      return state;
   }
 }
 

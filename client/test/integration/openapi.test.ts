@@ -31,12 +31,18 @@ const SDK_METHODS = {
   listMembers: 'listMembers',
   putMember: 'setMember',
   removeMember: 'removeMember',
+  listColumns: 'listColumns',
+  createColumn: 'createColumn',
+  updateColumn: 'updateColumn',
+  deleteColumn: 'deleteColumn',
+  reorderColumns: 'reorderColumns',
   listTasks: 'listTasks',
   createTask: 'createTask',
   reorderTasks: 'reorderTasks',
   getTask: 'getTask',
   updateTask: 'updateTask',
   deleteTask: 'deleteTask',
+  moveTask: 'moveTask',
   getProgress: 'getProgress',
   getPresence: 'getPresence',
   listEvents: 'getEvents',
@@ -179,6 +185,15 @@ describe("the SDK and the server's OpenAPI document", () => {
     await via('listTasks', (a) => a.listTasks(plan.id));
     await via('reorderTasks', (a) => a.reorderTasks(plan.id, [other.id, task.id]));
     await via('getTask', (a) => a.getTask(task.id));
+    const review = await via('createColumn', (a) =>
+      a.createColumn(plan.id, { name: 'Review', category: 'in_progress', position: 2, wipLimit: 3 }),
+    );
+    await via('listColumns', (a) => a.listColumns(plan.id));
+    await via('updateColumn', (a) => a.updateColumn(review.id, { name: 'In review', wipLimit: null }));
+    const columns = await api.listColumns(plan.id);
+    await via('reorderColumns', (a) => a.reorderColumns(plan.id, [...columns].reverse().map((c) => c.id)));
+    await via('moveTask', (a) => a.moveTask(other.id, { columnId: review.id, position: 0, version: other.version }));
+    await via('deleteColumn', (a) => a.deleteColumn(review.id, columns[0]!.id));
     await via('updateTask', (a) =>
       a.updateTask(task.id, { title: 'Uno', description: null, status: 'done', assigneeId: null, dueAt: null, version: 1 }),
     );

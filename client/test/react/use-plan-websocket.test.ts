@@ -6,7 +6,7 @@
 import { act, renderHook, waitFor as rtlWaitFor } from '@testing-library/react';
 import { createElement, StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LivePlanApi, LivePlanClient, type ClientMessage, type PlanEvent, type WebSocketLike } from '../../src/index.js';
+import { LivePlanApi, LivePlanClient, type ClientMessage, type PlanEvent } from '../../src/index.js';
 import {
   LivePlanProvider,
   queryKeysFor,
@@ -93,8 +93,8 @@ describe('usePlanWebSocket', () => {
     const before = result.current.lastSeq!;
     const a = await ada.createTask(planId, { title: 'A' });
     const b = await ada.createTask(planId, { title: 'B' });
-    await ada.updateTask(a.id, { status: 'done' });
     await ada.reorderTasks(planId, [b.id, a.id]);
+    await ada.updateTask(a.id, { status: 'done' });
     await ada.deleteTask(b.id);
     await waitFor(() => expect(seen.deleted).toHaveLength(1));
     expect((seen.created as PlanEvent[]).map((e) => e.type === 'task-created' && e.data.task.title)).toEqual(['A', 'B']);
@@ -303,58 +303,31 @@ describe('a plan the user may not join', () => {
 });
 
 describe('onTaskMoved', () => {
-  it('gets task-moved frames (which the server does not send yet: injected into the real connection)', async () => {
+  it('gets the server\'s task-moved events and invalidates the moved task\'s keys', async () => {
     const { url, ada, planId, bobToken } = await setup();
-    const sockets: InjectableWebSocket[] = [];
-    class InjectableWebSocket implements WebSocketLike {
-      private readonly inner: WebSocket;
-      private readonly listeners: ((event: { data: string }) => void)[] = [];
-      constructor(address: string) {
-        this.inner = new WebSocket(address);
-        this.inner.addEventListener('message', (e) => this.inject(String(e.data)));
-        sockets.push(this);
-      }
-      inject(data: string) {
-        for (const l of this.listeners) l({ data });
-      }
-      get readyState() {
-        return this.inner.readyState;
-      }
-      send(data: string) {
-        this.inner.send(data);
-      }
-      close(code?: number, reason?: string) {
-        this.inner.close(code, reason);
-      }
-      addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void) {
-        if (type === 'message') this.listeners.push(listener);
-        else this.inner.addEventListener(type, listener);
-      }
-    }
     const moved: TaskMovedEvent[] = [];
     const invalidated: string[] = [];
     const queryClient = { invalidateQueries: (f: { queryKey: readonly unknown[] }) => void invalidated.push(JSON.stringify(f.queryKey)) };
     const { result, unmount } = renderHook(() =>
-      usePlanWebSocket({ planId, url, token: bobToken, WebSocket: InjectableWebSocket, queryClient, onTaskMoved: (e) => moved.push(e) }),
+      usePlanWebSocket({ planId, url, token: bobToken, WebSocket, queryClient, onTaskMoved: (e) => moved.push(e) }),
     );
     unmounts.push(unmount);
     await waitFor(() => expect(result.current.isConnected).toBe(true));
     const task = await ada.createTask(planId, { title: 'Moving' });
     await waitFor(() => expect(invalidated).toContain(JSON.stringify(['task', task.id])));
     invalidated.length = 0;
-    const frame = {
-      type: 'task-moved',
-      planId,
-      seq: 0,
-      data: { taskId: task.id, toPlanId: 'elsewhere' },
-      actor: { id: 'ada', name: 'Ada' },
-      timestamp: new Date().toISOString(),
-    };
-    act(() => sockets[0]!.inject(JSON.stringify({ ...frame, planId: 'another-plan' })));
-    act(() => sockets[0]!.inject(JSON.stringify(frame)));
-    expect(moved).toEqual([frame]);
-    expect(invalidated.sort()).toEqual(
-      [['plan', planId], ['tasks', planId], ['progress', planId], ['task', task.id]].map((k) => JSON.stringify(k)).sort(),
+    const done = `${planId}:done`;
+    const after = await ada.moveTask(task.id, { columnId: done, position: 0 });
+    await waitFor(() => expect(moved).toHaveLength(1));
+    expect(moved[0]!.data).toEqual({
+      task: after,
+      from: { columnId: `${planId}:todo`, position: 0 },
+      to: { columnId: done, position: 0 },
+    });
+    await waitFor(() =>
+      expect([...new Set(invalidated)].sort()).toEqual(
+        [['plan', planId], ['tasks', planId], ['progress', planId], ['task', task.id]].map((k) => JSON.stringify(k)).sort(),
+      ),
     );
   });
 });

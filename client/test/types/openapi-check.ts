@@ -67,7 +67,7 @@ export type Shapes = [
   Assert<Equals<SDK.NewPlan, S.NewPlan>>,
   Assert<Equals<NullAsAbsent<SDK.PlanPatch, 'title'>, S.PlanPatch>>,
   Assert<Equals<NullAsAbsent<SDK.NewTask, 'status'>, S.NewTask>>,
-  Assert<Equals<NullAsAbsent<SDK.TaskPatch, 'title' | 'status' | 'version'>, S.TaskPatch>>,
+  Assert<Equals<NullAsAbsent<SDK.TaskPatch, 'title' | 'status' | 'version' | 'priority' | 'labels'>, S.TaskPatch>>,
 
   // The event log. The document types an event's `data` as any object (what it holds
   // depends on `type`, docs/protocol.md §3); the SDK's `PlanEvent` is the union over `type`
@@ -120,6 +120,27 @@ type Operations = {
   ];
   removeMember: [Assert<Equals<Answer<'removeMember'>, Op['removeMember']['response']>>];
 
+  listColumns: [Assert<Equals<Answer<'listColumns'>, Op['listColumns']['response']>>];
+  createColumn: [
+    Assert<Equals<Arg<'createColumn', 1>, Op['createColumn']['body']>>,
+    Assert<Equals<Answer<'createColumn'>, Op['createColumn']['response']>>,
+  ];
+  updateColumn: [
+    // `name`, `category`: `null` is read as absent (`wipLimit: null` removes the limit).
+    Assert<Equals<NullAsAbsent<Arg<'updateColumn', 1>, 'name' | 'category'>, Op['updateColumn']['body']>>,
+    Assert<Equals<Answer<'updateColumn'>, Op['updateColumn']['response']>>,
+  ];
+  // The method takes `moveTo` as an argument and sends it as the query.
+  deleteColumn: [
+    Assert<Equals<{ moveTo?: Arg<'deleteColumn', 1> }, Op['deleteColumn']['query']>>,
+    Assert<Equals<Answer<'deleteColumn'>, Op['deleteColumn']['response']>>,
+  ];
+  // The method takes the ids and sends `{columnIds}`.
+  reorderColumns: [
+    Assert<Equals<{ columnIds: Arg<'reorderColumns', 1> }, Op['reorderColumns']['body']>>,
+    Assert<Equals<Answer<'reorderColumns'>, Op['reorderColumns']['response']>>,
+  ];
+
   listTasks: [Assert<Equals<Answer<'listTasks'>, Op['listTasks']['response']>>];
   createTask: [
     Assert<Equals<NullAsAbsent<Arg<'createTask', 1>, 'status'>, Op['createTask']['body']>>,
@@ -132,10 +153,15 @@ type Operations = {
   ];
   getTask: [Assert<Equals<Answer<'getTask'>, Op['getTask']['response']>>];
   updateTask: [
-    Assert<Equals<NullAsAbsent<Arg<'updateTask', 1>, 'title' | 'status' | 'version'>, Op['updateTask']['body']>>,
+    Assert<Equals<NullAsAbsent<Arg<'updateTask', 1>, 'title' | 'status' | 'version' | 'priority' | 'labels'>, Op['updateTask']['body']>>,
     Assert<Equals<Answer<'updateTask'>, Op['updateTask']['response']>>,
   ];
   deleteTask: [Assert<Equals<Answer<'deleteTask'>, Op['deleteTask']['response']>>];
+  moveTask: [
+    // `version`: `null` is read as absent.
+    Assert<Equals<NullAsAbsent<Arg<'moveTask', 1>, 'version'>, Op['moveTask']['body']>>,
+    Assert<Equals<Answer<'moveTask'>, Op['moveTask']['response']>>,
+  ];
 
   getProgress: [Assert<Equals<Answer<'getProgress'>, Op['getProgress']['response']>>];
   getPresence: [Assert<Equals<Answer<'getPresence'>, Op['getPresence']['response']>>];

@@ -15,10 +15,15 @@ const task = (id: string, status: Task['status'], position: number, version = 1)
   createdBy: 'u',
   createdAt: '2026-12-01T00:00:00Z',
   updatedAt: '2026-12-01T00:00:00Z',
+  columnId: `p:${status}`,
+  priority: 'medium',
+  labels: [],
+  sprintId: null,
 });
 
 const snapshot = (tasks: Task[]): PlanSnapshot => ({
   plan: { id: 'p', title: 'P', description: null, ownerId: 'u', createdAt: '', updatedAt: '' },
+  columns: [],
   tasks,
   members: [{ planId: 'p', userId: 'u', name: 'U', role: 'owner' }],
   seq: 3,

@@ -224,6 +224,7 @@ describe('seq bookkeeping', () => {
 describe('resync-required', () => {
   const snapshot: PlanSnapshot = {
     plan: { id: 'p1', title: 'P', description: null, ownerId: 'ada', createdAt: '', updatedAt: '' },
+    columns: [],
     tasks: [],
     members: [],
     seq: 40,

@@ -1,0 +1,10 @@
+ALTER TABLE plans DROP COLUMN archived_at;
+ALTER TABLE comments DROP COLUMN updated_at;
+DROP INDEX tasks_by_sprint;
+DROP INDEX tasks_by_column;
+ALTER TABLE tasks DROP COLUMN sprint_id;
+ALTER TABLE tasks DROP COLUMN labels;
+ALTER TABLE tasks DROP COLUMN priority;
+ALTER TABLE tasks DROP COLUMN column_id;
+DROP TABLE sprints;
+DROP TABLE columns;
