@@ -67,7 +67,7 @@ pub fn check_wip(
         "an owner may send \"force\": true"
     };
     Err(ApiError::WipLimit(format!(
-        "column \"{}\" is at its WIP limit ({limit} tasks); {hint}",
+        "column \"{}\" is at its WIP limit of {limit}; {hint}",
         column.name
     )))
 }
