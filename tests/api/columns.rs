@@ -604,3 +604,31 @@ async fn priority_and_labels_are_stored_checked_and_reported_as_changes() {
         .await;
     assert_error(&bad_priority, 400, "bad_request");
 }
+
+#[actix_web::test]
+async fn a_plan_has_at_most_50_columns() {
+    let app = spawn_app().await;
+    let plan = app.create_plan("ada", "Board").await;
+    let ada = app.token("ada");
+    let path = format!("/api/plans/{plan}/columns");
+    for i in 3..50 {
+        let made = app
+            .post(
+                &path,
+                &ada,
+                json!({ "name": format!("C{i}"), "category": "todo" }),
+            )
+            .await;
+        assert_eq!(made.status, 201, "column {i}: {}", made.body);
+    }
+    let refused = app
+        .post(
+            &path,
+            &ada,
+            json!({ "name": "One too many", "category": "todo" }),
+        )
+        .await;
+    assert!(assert_error(&refused, 403, "forbidden").contains("at most 50 columns"));
+    let listed = app.get(&path, &ada).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 50);
+}
