@@ -39,6 +39,8 @@ pub enum ErrorCode {
     Unavailable,
     /// A move into a column at its WIP limit (contract §6.1): 409.
     WipLimit,
+    /// A change to an archived plan, which is read-only until restored (contract §6.1): 409.
+    Archived,
 }
 
 impl ErrorCode {
@@ -55,6 +57,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::WipLimit => "wip_limit",
+            ErrorCode::Archived => "archived",
         }
     }
 
@@ -71,7 +74,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::WipLimit => StatusCode::CONFLICT,
+            ErrorCode::WipLimit | ErrorCode::Archived => StatusCode::CONFLICT,
         }
     }
 }
@@ -111,6 +114,9 @@ pub enum ApiError {
     /// The target column is at its WIP limit; the message names it.
     #[error("{0}")]
     WipLimit(String),
+    /// The plan is archived: it is read-only until its owner restores it.
+    #[error("the plan is archived and so read-only; an owner may restore it")]
+    Archived,
 }
 
 impl ApiError {
@@ -138,6 +144,10 @@ impl ApiError {
         ApiError::NotFound("column not found".into())
     }
 
+    pub fn comment_not_found() -> Self {
+        ApiError::NotFound("comment not found".into())
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
@@ -151,6 +161,7 @@ impl ApiError {
             ApiError::Internal(_) => ErrorCode::Internal,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::WipLimit(_) => ErrorCode::WipLimit,
+            ApiError::Archived => ErrorCode::Archived,
         }
     }
 

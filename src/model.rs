@@ -144,6 +144,10 @@ pub struct Plan {
     pub owner_id: String,
     #[serde(flatten)]
     pub stamps: Stamps,
+    /// When the plan was archived (read-only until restored); null while it is not.
+    #[serde(with = "time_format::option")]
+    #[schema(required = true)]
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 /// A task of a plan. `version` starts at 1 and grows by one on every change of its
@@ -339,6 +343,10 @@ pub struct Comment {
     pub body: String,
     #[serde(with = "time_format")]
     pub created_at: NaiveDateTime,
+    /// When its body was last edited; null until it is.
+    #[serde(with = "time_format::option")]
+    #[schema(required = true)]
+    pub updated_at: Option<NaiveDateTime>,
 }
 
 /// Whether a user in a room is looking (`online`) or has another tab in front (`away`).

@@ -43,6 +43,7 @@ impl From<PlanRow> for Plan {
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             },
+            archived_at: r.archived_at,
         }
     }
 }
@@ -149,6 +150,7 @@ impl From<CommentRow> for Comment {
             author_id: r.author_id,
             body: r.body,
             created_at: r.created_at,
+            updated_at: r.updated_at,
         }
     }
 }

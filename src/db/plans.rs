@@ -1,6 +1,7 @@
 //! Plan rows. A deleted plan keeps its row (and so its event log) with `deleted_at` set;
 //! every lookup here treats it as absent.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::PlanRow;
@@ -26,15 +27,16 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<PlanRow>, DbErro
 
 /// First statement of every write transaction on a plan: takes the plan row's lock
 /// (PostgreSQL) so that writers of one plan run one after another and seq stays gapless
-/// and in commit order. [`DbError::NotFound`] when the plan does not exist or is deleted.
-pub fn lock_for_write(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
-    let n = diesel::update(plans::table.find(id).filter(plans::deleted_at.is_null()))
+/// and in commit order. Answers when the plan was archived (`None`: it is not), read in
+/// the same statement, under the lock. [`DbError::NotFound`] when the plan does not exist
+/// or is deleted.
+pub fn lock_for_write(conn: &mut DbConnection, id: &str) -> Result<Option<NaiveDateTime>, DbError> {
+    diesel::update(plans::table.find(id).filter(plans::deleted_at.is_null()))
         .set(plans::seq.eq(plans::seq))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(DbError::NotFound);
-    }
-    Ok(())
+        .returning(plans::archived_at)
+        .get_result(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)
 }
 
 /// Plans the user created that are not deleted (what `LIVEPLAN_MAX_PLANS_PER_USER` caps).
@@ -46,15 +48,23 @@ pub fn count_owned(conn: &mut DbConnection, user_id: &str) -> Result<i64, DbErro
         .get_result(conn)?)
 }
 
-/// Plans the user is a member of, newest first.
-pub fn list_for_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<PlanRow>, DbError> {
-    Ok(plans::table
+/// Plans the user is a member of, newest first; archived ones only with `archived_too`.
+pub fn list_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    archived_too: bool,
+) -> Result<Vec<PlanRow>, DbError> {
+    let mut query = plans::table
         .inner_join(plan_members::table)
         .filter(plan_members::user_id.eq(user_id))
         .filter(plans::deleted_at.is_null())
         .order((plans::created_at.desc(), plans::id))
         .select(PlanRow::as_select())
-        .load(conn)?)
+        .into_boxed();
+    if !archived_too {
+        query = query.filter(plans::archived_at.is_null());
+    }
+    Ok(query.load(conn)?)
 }
 
 /// The plan's last event number (0 before the first event). Deleted plans still answer,
@@ -88,6 +98,23 @@ pub fn update(
             plans::title.eq(title),
             plans::description.eq(description),
             plans::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    find(conn, id)
+}
+
+/// Archives the plan (`archived_at` = `updated_at` = now) or restores it (`archived_at`
+/// cleared); answers it as it is now, `None` when it is gone.
+pub fn set_archived(
+    conn: &mut DbConnection,
+    id: &str,
+    archived: bool,
+) -> Result<Option<PlanRow>, DbError> {
+    let t = now();
+    diesel::update(plans::table.find(id))
+        .set((
+            plans::archived_at.eq(archived.then_some(t)),
+            plans::updated_at.eq(t),
         ))
         .execute(conn)?;
     find(conn, id)

@@ -5,7 +5,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{Change, ColumnId, PlanId, Reader};
-use super::openapi::{Authenticated, BadRequest, Changed, Created, Deleted, NotFound, TooLarge};
+use super::openapi::{
+    Archived, Authenticated, BadRequest, Changed, Created, Deleted, NotFound, TooLarge,
+};
 use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
@@ -35,7 +37,7 @@ pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Column>>, Api
     operation_id = "createColumn",
     params(PlanId, Change),
     request_body = NewColumn,
-    responses(Created<Column>, Authenticated, BadRequest, NotFound, TooLarge)
+    responses(Created<Column>, Authenticated, BadRequest, NotFound, Archived, TooLarge)
 )]
 pub async fn create(
     change: Change,
@@ -56,7 +58,7 @@ pub async fn create(
     operation_id = "updateColumn",
     params(ColumnId, Change),
     request_body = ColumnPatch,
-    responses(Changed<Column>, Authenticated, BadRequest, NotFound, TooLarge)
+    responses(Changed<Column>, Authenticated, BadRequest, NotFound, Archived, TooLarge)
 )]
 pub async fn update(
     change: Change,
@@ -86,7 +88,7 @@ pub struct DeleteQuery {
     path = "/api/columns/{columnId}",
     operation_id = "deleteColumn",
     params(ColumnId, DeleteQuery, Change),
-    responses(Deleted, Authenticated, BadRequest, NotFound)
+    responses(Deleted, Authenticated, BadRequest, NotFound, Archived)
 )]
 pub async fn delete(
     change: Change,
@@ -108,7 +110,7 @@ pub async fn delete(
     operation_id = "reorderColumns",
     params(PlanId, Change),
     request_body = ColumnOrder,
-    responses(Changed<ColumnOrder>, Authenticated, BadRequest, NotFound, TooLarge)
+    responses(Changed<ColumnOrder>, Authenticated, BadRequest, NotFound, Archived, TooLarge)
 )]
 pub async fn reorder(
     change: Change,

@@ -1,6 +1,6 @@
 //! What a handler takes from a request besides its body, each checked once:
 //!
-//! - [`PlanId`], [`TaskId`], [`UserId`]: a path segment that obeys the id rule
+//! - [`PlanId`], [`TaskId`], [`UserId`], [`ColumnId`], [`CommentId`]: a path segment that obeys the id rule
 //!   (`crate::validate::id`), or 400 naming the segment;
 //! - [`Reader`]: the signed-in caller of a read, with the database to read from;
 //! - [`Change`]: the signed-in caller of a mutation, with the connection its own events
@@ -49,6 +49,8 @@ pub enum TaskSegment {}
 pub enum UserSegment {}
 /// `{columnId}`.
 pub enum ColumnSegment {}
+/// `{commentId}`.
+pub enum CommentSegment {}
 
 impl Segment for PlanSegment {
     const NAME: &'static str = "planId";
@@ -62,11 +64,15 @@ impl Segment for UserSegment {
 impl Segment for ColumnSegment {
     const NAME: &'static str = "columnId";
 }
+impl Segment for CommentSegment {
+    const NAME: &'static str = "commentId";
+}
 
 pub type PlanId = PathId<PlanSegment>;
 pub type TaskId = PathId<TaskSegment>;
 pub type UserId = PathId<UserSegment>;
 pub type ColumnId = PathId<ColumnSegment>;
+pub type CommentId = PathId<CommentSegment>;
 
 impl<S: Segment> PathId<S> {
     fn from_path(req: &HttpRequest) -> Result<Self, ApiError> {
@@ -265,6 +271,24 @@ impl Change {
     {
         let access = Access::column(self.user.id(), &column, min);
         self.commit(access, move |c, actor| f(c, actor, &column))
+            .await
+    }
+
+    /// A change to the comment that needs at least `min` on its plan; `f` gets its id.
+    pub async fn on_comment<T, F>(
+        self,
+        comment: CommentId,
+        min: Role,
+        f: F,
+    ) -> Result<Outcome<T>, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &UserRef, &str) -> Result<Outcome<T>, ApiError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let access = Access::comment(self.user.id(), &comment, min);
+        self.commit(access, move |c, actor| f(c, actor, &comment))
             .await
     }
 

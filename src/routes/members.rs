@@ -3,7 +3,7 @@
 use actix_web::web::Json;
 
 use super::extract::{Change, PlanId, Reader, UserId};
-use super::openapi::{Authenticated, BadRequest, Changed, Deleted, NotFound, TooLarge};
+use super::openapi::{Archived, Authenticated, BadRequest, Changed, Deleted, NotFound, TooLarge};
 use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
@@ -34,7 +34,7 @@ pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Member>>, Api
     operation_id = "putMember",
     params(PlanId, UserId, Change),
     request_body = MemberInput,
-    responses(Changed<Member>, Authenticated, BadRequest, NotFound, TooLarge)
+    responses(Changed<Member>, Authenticated, BadRequest, NotFound, Archived, TooLarge)
 )]
 pub async fn put(
     change: Change,
@@ -56,7 +56,7 @@ pub async fn put(
     path = "/api/plans/{planId}/members/{userId}",
     operation_id = "removeMember",
     params(PlanId, UserId, Change),
-    responses(Deleted, Authenticated, BadRequest, NotFound)
+    responses(Deleted, Authenticated, BadRequest, NotFound, Archived)
 )]
 pub async fn remove(change: Change, plan: PlanId, user: UserId) -> MutationResult<()> {
     change

@@ -56,6 +56,8 @@ pub static ROUTES: &[Endpoint] = &[
     endpoint!(GET "/api/plans/{planId}" => plans::get),
     endpoint!(PATCH "/api/plans/{planId}" => plans::update),
     endpoint!(DELETE "/api/plans/{planId}" => plans::delete),
+    endpoint!(POST "/api/plans/{planId}/archive" => plans::archive),
+    endpoint!(POST "/api/plans/{planId}/restore" => plans::restore),
     endpoint!(GET "/api/plans/{planId}/members" => members::list),
     endpoint!(PUT "/api/plans/{planId}/members/{userId}" => members::put),
     endpoint!(DELETE "/api/plans/{planId}/members/{userId}" => members::remove),
@@ -76,6 +78,8 @@ pub static ROUTES: &[Endpoint] = &[
     endpoint!(POST "/api/tasks/{taskId}/move" => tasks::move_task),
     endpoint!(POST "/api/tasks/{taskId}/comments" => comments::add),
     endpoint!(GET "/api/tasks/{taskId}/comments" => comments::list),
+    endpoint!(PATCH "/api/comments/{commentId}" => comments::update),
+    endpoint!(DELETE "/api/comments/{commentId}" => comments::delete),
 ];
 
 /// Routed only in dev mode (no key configured).

@@ -11,7 +11,9 @@
 //! [`Changed`], [`Deleted`]), the snapshot's ([`Snapshot`]), and one per error code
 //! ([`BadRequest`], [`NotFound`], …; [`Authenticated`] is what every signed-in call may
 //! answer). Their statuses come from [`ErrorCode::status`], their bodies are
-//! [`ErrorBody`] and, for 409, [`ConflictBody`].
+//! [`ErrorBody`] and, for a version conflict, [`ConflictBody`]. A 409 has several causes
+//! (`conflict`, `wip_limit`, `archived`): each route names the 409 answer whose causes it
+//! can have ([`Archived`], [`ArchivedOrFull`], [`TaskConflict`]).
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -58,6 +60,8 @@ use crate::validate;
         plans::get,
         plans::update,
         plans::delete,
+        plans::archive,
+        plans::restore,
         members::list,
         members::put,
         members::remove,
@@ -78,6 +82,8 @@ use crate::validate;
         tasks::move_task,
         comments::add,
         comments::list,
+        comments::update,
+        comments::delete,
     ),
     // The schemas the shared answers below refer to (`#[utoipa::path]` collects the
     // ones its own tuples name).
@@ -324,24 +330,51 @@ error_answers! {
     Internal = Internal, "`internal`: a bug on our side; nothing internal in the message.";
     Unavailable = Unavailable, "`unavailable`: the database cannot be reached; nothing was \
         written.";
+    Archived = Archived, "`archived`: the plan is archived, so read-only until an owner \
+        restores it.";
 }
 
-/// A move's 409: `conflict` (the task moved on: [`ConflictBody`]) or `wip_limit` (the
-/// column is full: [`ErrorBody`]).
-pub enum MoveConflict {}
-
-impl IntoResponses for MoveConflict {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
+/// A 409 with `description`: its body is [`ErrorBody`], or, when a version conflict is
+/// among its causes, one of [`ConflictBody`] and [`ErrorBody`].
+fn conflict(description: &str, version_conflict: bool) -> BTreeMap<String, RefOr<Response>> {
+    let response = if version_conflict {
         let schema = utoipa::openapi::schema::OneOfBuilder::new()
             .item(Ref::from_schema_name(ConflictBody::name()))
             .item(Ref::from_schema_name(ErrorBody::name()));
-        let response = ResponseBuilder::new()
-            .description(
-                "`conflict`: the task is no longer at the version given (`current` is the \
-                 task as it is now); or `wip_limit`: the column is at its WIP limit.",
-            )
-            .content("application/json", Content::new(Some(schema)));
-        one(StatusCode::CONFLICT, response)
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", Content::new(Some(schema)))
+    } else {
+        json(description, Some(&ErrorBody::name()))
+    };
+    one(StatusCode::CONFLICT, response)
+}
+
+/// A new task's 409: `archived` or `wip_limit` ([`ErrorBody`]).
+pub enum ArchivedOrFull {}
+
+impl IntoResponses for ArchivedOrFull {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        conflict(
+            "`archived`: the plan is archived, so read-only; or `wip_limit`: the column is \
+             at its WIP limit.",
+            false,
+        )
+    }
+}
+
+/// A task change's or move's 409: `conflict` (the task moved on: [`ConflictBody`]), or
+/// `wip_limit` (the column is full) or `archived` (both [`ErrorBody`]).
+pub enum TaskConflict {}
+
+impl IntoResponses for TaskConflict {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        conflict(
+            "`conflict`: the task is no longer at the version given (`current` is the task \
+             as it is now); `wip_limit`: the column is at its WIP limit; or `archived`: \
+             the plan is archived, so read-only.",
+            true,
+        )
     }
 }
 

@@ -1,13 +1,13 @@
-//! `/api/plans` and `/api/plans/{planId}` (+ presence).
+//! `/api/plans` and `/api/plans/{planId}` (+ archive, restore, presence).
 
-use actix_web::web::Json;
+use actix_web::web::{Json, Query};
 use actix_web::HttpResponse;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Change, PlanId, Reader};
 use super::openapi::{
-    Authenticated, BadRequest, Changed, Created, Deleted, NotFound, Snapshot, TooLarge,
+    Archived, Authenticated, BadRequest, Changed, Created, Deleted, NotFound, Snapshot, TooLarge,
 };
 use super::respond::{Mutated, MutationResult, PLAN_SEQ};
 use crate::error::ApiError;
@@ -33,17 +33,36 @@ pub async fn create(change: Change, body: JsonBody<NewPlan>) -> MutationResult<P
         .map(Mutated::created)
 }
 
+/// `GET /api/plans?archived=true`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `true`: archived plans too; `false` (the default): only plans not archived.
+    #[param(value_type = Option<bool>)]
+    archived: Option<String>,
+}
+
 #[utoipa::path(
     get,
     path = "/api/plans",
     operation_id = "listPlans",
+    params(ListQuery),
     responses(
-        (status = 200, description = "The plans the caller is a member of, newest first.", body = Vec<Plan>),
-        Authenticated,
+        (status = 200, description = "The plans the caller is a member of, newest first; \
+            archived ones only with `archived=true`.", body = Vec<Plan>),
+        Authenticated, BadRequest,
     )
 )]
-pub async fn list(reader: Reader) -> Result<Json<Vec<Plan>>, ApiError> {
-    reader.read(plans::list).await.map(Json)
+pub async fn list(reader: Reader, query: Query<ListQuery>) -> Result<Json<Vec<Plan>>, ApiError> {
+    let archived_too = match query.archived.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::bad_field("archived", "must be true or false")),
+    };
+    reader
+        .read(move |c, uid| plans::list(c, uid, archived_too))
+        .await
+        .map(Json)
 }
 
 /// The plan with its tasks and members at one seq, which `X-Plan-Seq` repeats.
@@ -69,7 +88,7 @@ pub async fn get(reader: Reader, plan: PlanId) -> Result<HttpResponse, ApiError>
     operation_id = "updatePlan",
     params(PlanId, Change),
     request_body = PlanPatch,
-    responses(Changed<Plan>, Authenticated, BadRequest, NotFound, TooLarge)
+    responses(Changed<Plan>, Authenticated, BadRequest, NotFound, Archived, TooLarge)
 )]
 pub async fn update(
     change: Change,
@@ -98,6 +117,41 @@ pub async fn delete(change: Change, plan: PlanId) -> MutationResult<()> {
         })
         .await
         .map(Mutated::no_content)
+}
+
+/// Archives the plan: read-only (409 `archived` to every change but restore and delete)
+/// and left out of `GET /api/plans` until restored.
+#[utoipa::path(
+    post,
+    path = "/api/plans/{planId}/archive",
+    operation_id = "archivePlan",
+    params(PlanId, Change),
+    responses(Changed<Plan>, Authenticated, BadRequest, NotFound)
+)]
+pub async fn archive(change: Change, plan: PlanId) -> MutationResult<Plan> {
+    change
+        .on_plan(plan, Role::Owner, |c, actor, plan| {
+            plans::set_archived(c, actor, plan, true)
+        })
+        .await
+        .map(Mutated::ok)
+}
+
+/// Restores an archived plan: writable and listed again.
+#[utoipa::path(
+    post,
+    path = "/api/plans/{planId}/restore",
+    operation_id = "restorePlan",
+    params(PlanId, Change),
+    responses(Changed<Plan>, Authenticated, BadRequest, NotFound)
+)]
+pub async fn restore(change: Change, plan: PlanId) -> MutationResult<Plan> {
+    change
+        .on_plan(plan, Role::Owner, |c, actor, plan| {
+            plans::set_archived(c, actor, plan, false)
+        })
+        .await
+        .map(Mutated::ok)
 }
 
 /// Who is in a plan's room.

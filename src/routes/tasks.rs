@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::extract::{Change, PlanId, Reader, TaskId};
 use super::openapi::{
-    Authenticated, BadRequest, Changed, Conflict, Created, Deleted, MoveConflict, NotFound,
-    TooLarge,
+    Archived, ArchivedOrFull, Authenticated, BadRequest, Changed, Created, Deleted, NotFound,
+    TaskConflict, TooLarge,
 };
 use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
@@ -38,7 +38,7 @@ pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Task>>, ApiEr
     operation_id = "createTask",
     params(PlanId, Change),
     request_body = NewTask,
-    responses(Created<Task>, Authenticated, BadRequest, NotFound, TooLarge)
+    responses(Created<Task>, Authenticated, BadRequest, NotFound, ArchivedOrFull, TooLarge)
 )]
 pub async fn create(change: Change, plan: PlanId, body: JsonBody<NewTask>) -> MutationResult<Task> {
     let max_tasks = change.settings().caps.tasks_per_plan;
@@ -105,7 +105,7 @@ fn expected_version(req: &HttpRequest, patch: &TaskPatch) -> Result<Option<i64>,
         Change,
     ),
     request_body = TaskPatch,
-    responses(Changed<Task>, Authenticated, BadRequest, NotFound, Conflict, TooLarge)
+    responses(Changed<Task>, Authenticated, BadRequest, NotFound, TaskConflict, TooLarge)
 )]
 pub async fn update(
     change: Change,
@@ -145,7 +145,7 @@ fn expected_move_version(req: &HttpRequest, body: &Move) -> Result<Option<i64>, 
         Change,
     ),
     request_body = Move,
-    responses(Changed<Task>, Authenticated, BadRequest, NotFound, MoveConflict, TooLarge)
+    responses(Changed<Task>, Authenticated, BadRequest, NotFound, TaskConflict, TooLarge)
 )]
 pub async fn move_task(
     change: Change,
@@ -168,7 +168,7 @@ pub async fn move_task(
     path = "/api/tasks/{taskId}",
     operation_id = "deleteTask",
     params(TaskId, Change),
-    responses(Deleted, Authenticated, BadRequest, NotFound)
+    responses(Deleted, Authenticated, BadRequest, NotFound, Archived)
 )]
 pub async fn delete(change: Change, task: TaskId) -> MutationResult<()> {
     change
@@ -185,7 +185,7 @@ pub async fn delete(change: Change, task: TaskId) -> MutationResult<()> {
     operation_id = "reorderTasks",
     params(PlanId, Change),
     request_body = Reorder,
-    responses(Changed<Reorder>, Authenticated, BadRequest, NotFound, TooLarge)
+    responses(Changed<Reorder>, Authenticated, BadRequest, NotFound, Archived, TooLarge)
 )]
 pub async fn reorder(
     change: Change,

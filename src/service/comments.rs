@@ -1,4 +1,6 @@
-//! Comments on tasks.
+//! Comments on tasks: added by editors, edited by their author, deleted by their author
+//! or an owner (contract §6.1). Editing and deleting need the editor role too: a viewer
+//! changes nothing, even a comment they wrote before they were made one.
 
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -16,6 +18,21 @@ pub struct NewComment {
     pub body: String,
 }
 
+/// `PATCH /api/comments/{commentId}`: the new body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CommentPatch {
+    pub body: String,
+}
+
+/// A comment's body: at most `MAX_COMMENT` characters, not blank, kept as sent.
+fn body(text: &str) -> Result<String, ApiError> {
+    let body = validate::text("body", text, validate::MAX_COMMENT)?;
+    if body.trim().is_empty() {
+        return Err(ApiError::bad_field("body", "must not be empty"));
+    }
+    Ok(body)
+}
+
 pub fn add(
     conn: &mut DbConnection,
     actor: &UserRef,
@@ -23,10 +40,7 @@ pub fn add(
     input: NewComment,
 ) -> Result<Outcome<Comment>, ApiError> {
     validate::id("taskId", task_id)?;
-    let body = validate::text("body", &input.body, validate::MAX_COMMENT)?;
-    if body.trim().is_empty() {
-        return Err(ApiError::bad_field("body", "must not be empty"));
-    }
+    let body = body(&input.body)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
     // The task may have been deleted while we waited for the plan's lock.
@@ -57,10 +71,81 @@ pub fn list(
     Ok(db::comments::list_for_task(conn, task_id)?)
 }
 
+/// Changes a comment's body: its author only (with the editor role). The same body
+/// again changes nothing (no event, `updatedAt` stays).
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    comment_id: &str,
+    patch: CommentPatch,
+) -> Result<Outcome<Comment>, ApiError> {
+    validate::id("commentId", comment_id)?;
+    let body = body(&patch.body)?;
+    let plan_id =
+        db::comments::plan_of(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
+    let mut events =
+        EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan_of_comment)?;
+    // The comment (or its task) may have been deleted while we waited for the lock.
+    let row = db::comments::find(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
+    if row.author_id != actor.id {
+        return Err(ApiError::Forbidden(
+            "only its author may edit a comment".into(),
+        ));
+    }
+    if row.body == body {
+        return Ok(Outcome::quiet(&plan_id, Comment::from(row)));
+    }
+    let at = now();
+    db::comments::set_body(conn, comment_id, &body, at)?;
+    let comment = Comment::from(CommentRow {
+        body,
+        updated_at: Some(at),
+        ..row
+    });
+    events.emit(conn, PlanEvent::CommentUpdated { comment: &comment })?;
+    Ok(events.finish(comment))
+}
+
+/// Deletes a comment: its author (with the editor role) or an owner.
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    comment_id: &str,
+) -> Result<Outcome<()>, ApiError> {
+    validate::id("commentId", comment_id)?;
+    let plan_id =
+        db::comments::plan_of(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
+    let mut events =
+        EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan_of_comment)?;
+    let row = db::comments::find(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
+    if row.author_id != actor.id && events.role() < Role::Owner {
+        return Err(ApiError::Forbidden(
+            "only its author or an owner may delete a comment".into(),
+        ));
+    }
+    db::comments::delete(conn, comment_id)?;
+    events.emit(
+        conn,
+        PlanEvent::CommentDeleted {
+            comment_id,
+            task_id: &row.task_id,
+        },
+    )?;
+    Ok(events.finish(()))
+}
+
 /// For routes addressed by task id, "no such plan" is "no such task".
 pub fn hide_plan(e: ApiError) -> ApiError {
     match e {
         ApiError::NotFound(_) => ApiError::task_not_found(),
+        other => other,
+    }
+}
+
+/// For routes addressed by comment id, "no such plan" is "no such comment".
+pub fn hide_plan_of_comment(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotFound(_) => ApiError::comment_not_found(),
         other => other,
     }
 }

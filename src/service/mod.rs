@@ -4,8 +4,9 @@
 //! Functions here are plain and synchronous over `&mut DbConnection`; they run inside
 //! [`commit`] (writes) or `Database::read`/`snapshot` (reads), never on an event loop.
 //! They answer [`ApiError`]: here the database's answers become the client's, as the
-//! access check ([`require_role`]: a stranger gets the plan's 404, too low a role 403) and
-//! what a missing row means (`plan not found`, `task not found`, a version conflict).
+//! access check ([`require_role`]: a stranger gets the plan's 404, too low a role 403),
+//! what a missing row means (`plan not found`, `task not found`, a version conflict), and
+//! that an archived plan takes no change ([`EventWriter::begin`]: 409 `archived`).
 
 pub mod board;
 pub mod columns;
@@ -15,6 +16,7 @@ pub mod plans;
 pub mod tasks;
 
 use actix::Addr;
+use chrono::NaiveDateTime;
 
 use crate::db::events::{self, StoredEvent};
 use crate::db::{plans as plan_rows, DbConnection, DbError};
@@ -96,6 +98,8 @@ enum Scope {
     Task { task_id: String, min: Role },
     /// At least `min` on the column's plan; likewise `column not found`.
     Column { column_id: String, min: Role },
+    /// At least `min` on the comment's plan; likewise `comment not found`.
+    Comment { comment_id: String, min: Role },
 }
 
 impl Access {
@@ -140,6 +144,17 @@ impl Access {
         }
     }
 
+    /// The change needs `min` on the comment's plan.
+    pub fn comment(user_id: &str, comment_id: &str, min: Role) -> Access {
+        Access {
+            user_id: user_id.to_string(),
+            scope: Scope::Comment {
+                comment_id: comment_id.to_string(),
+                min,
+            },
+        }
+    }
+
     /// The check itself: reads only, no lock.
     fn check(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
         match &self.scope {
@@ -160,6 +175,14 @@ impl Access {
                 let plan_id = crate::db::columns::plan_of(conn, column_id)?
                     .ok_or_else(ApiError::column_not_found)?;
                 require_role(conn, &plan_id, &self.user_id, *min).map_err(columns::hide_plan)?;
+                Ok(())
+            }
+            Scope::Comment { comment_id, min } => {
+                crate::validate::id("commentId", comment_id)?;
+                let plan_id = crate::db::comments::plan_of(conn, comment_id)?
+                    .ok_or_else(ApiError::comment_not_found)?;
+                require_role(conn, &plan_id, &self.user_id, *min)
+                    .map_err(comments::hide_plan_of_comment)?;
                 Ok(())
             }
         }
@@ -201,27 +224,51 @@ pub struct EventWriter<'a> {
     actor: &'a UserRef,
     /// The actor's role on the plan, read under the lock.
     role: Role,
+    /// When the plan was archived, read under the lock (`None`: it is not).
+    archived_at: Option<NaiveDateTime>,
     events: Vec<StoredEvent>,
 }
 
 impl<'a> EventWriter<'a> {
     /// Locks the plan for writing (see `plans::lock_for_write`) and checks the actor's
-    /// role under the lock. Every mutation starts here, after [`commit`] checked its
-    /// [`Access`] without the lock.
+    /// role under the lock, then that the plan is not archived (409 `archived`: an
+    /// archived plan is read-only). Every mutation starts here, after [`commit`] checked
+    /// its [`Access`] without the lock.
     pub fn begin(
         conn: &mut DbConnection,
         plan_id: &'a str,
         actor: &'a UserRef,
         min_role: Role,
     ) -> Result<EventWriter<'a>, ApiError> {
-        plan_rows::lock_for_write(conn, plan_id).map_err(plan_gone)?;
+        let writer = Self::begin_even_if_archived(conn, plan_id, actor, min_role)?;
+        if writer.archived_at.is_some() {
+            return Err(ApiError::Archived);
+        }
+        Ok(writer)
+    }
+
+    /// As [`EventWriter::begin`], on an archived plan too: for the changes an archived
+    /// plan still takes (archiving it again, restoring it, deleting it).
+    pub fn begin_even_if_archived(
+        conn: &mut DbConnection,
+        plan_id: &'a str,
+        actor: &'a UserRef,
+        min_role: Role,
+    ) -> Result<EventWriter<'a>, ApiError> {
+        let archived_at = plan_rows::lock_for_write(conn, plan_id).map_err(plan_gone)?;
         let role = require_role(conn, plan_id, &actor.id, min_role)?;
         Ok(EventWriter {
             plan_id,
             actor,
             role,
+            archived_at,
             events: Vec::new(),
         })
+    }
+
+    /// When the plan was archived (`None`: it is not), as read under the lock.
+    pub fn archived_at(&self) -> Option<NaiveDateTime> {
+        self.archived_at
     }
 
     /// The actor's role on the plan (at least the `min_role` of [`EventWriter::begin`]).

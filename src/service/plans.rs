@@ -1,4 +1,6 @@
-//! Plans: create, read, rename, delete.
+//! Plans: create, read, rename, archive and restore, delete. An archived plan is
+//! read-only (`super::EventWriter::begin` refuses every change to it with 409 `archived`)
+//! but for restoring it, archiving it again (no change) and deleting it.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -80,8 +82,13 @@ pub fn create(
     Ok(Outcome::quiet(&plan.id.clone(), plan))
 }
 
-pub fn list(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Plan>, ApiError> {
-    Ok(db::plans::list_for_user(conn, user_id)?
+/// The caller's plans, newest first; archived ones only with `archived_too`.
+pub fn list(
+    conn: &mut DbConnection,
+    user_id: &str,
+    archived_too: bool,
+) -> Result<Vec<Plan>, ApiError> {
+    Ok(db::plans::list_for_user(conn, user_id, archived_too)?
         .into_iter()
         .map(Plan::from)
         .collect())
@@ -127,12 +134,38 @@ pub fn update(
     Ok(events.finish(plan))
 }
 
+/// Archives the plan (`archive`) or restores it: sets or clears `archivedAt`, with
+/// `plan-archived` or `plan-restored`. Asking for the state it is in changes nothing (no
+/// event), as a PATCH that changes nothing.
+pub fn set_archived(
+    conn: &mut DbConnection,
+    actor: &UserRef,
+    plan_id: &str,
+    archive: bool,
+) -> Result<Outcome<Plan>, ApiError> {
+    let mut events = EventWriter::begin_even_if_archived(conn, plan_id, actor, Role::Owner)?;
+    if events.archived_at().is_some() == archive {
+        let current = db::plans::find(conn, plan_id)?.ok_or_else(ApiError::plan_not_found)?;
+        return Ok(Outcome::quiet(plan_id, Plan::from(current)));
+    }
+    let plan = db::plans::set_archived(conn, plan_id, archive)?
+        .map(Plan::from)
+        .ok_or_else(ApiError::plan_not_found)?;
+    let event = match archive {
+        true => PlanEvent::PlanArchived { plan: &plan },
+        false => PlanEvent::PlanRestored { plan: &plan },
+    };
+    events.emit(conn, event)?;
+    Ok(events.finish(plan))
+}
+
 pub fn delete(
     conn: &mut DbConnection,
     actor: &UserRef,
     plan_id: &str,
 ) -> Result<Outcome<()>, ApiError> {
-    let mut events = EventWriter::begin(conn, plan_id, actor, Role::Owner)?;
+    // An archived plan may be deleted without being restored first.
+    let mut events = EventWriter::begin_even_if_archived(conn, plan_id, actor, Role::Owner)?;
     events.emit(conn, PlanEvent::PlanDeleted { plan_id })?;
     // The plan row stays (deleted_at set) so its event log does too; members go, so
     // nobody can see or join it any more.

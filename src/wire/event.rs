@@ -78,6 +78,25 @@ pub enum PlanEvent<'a> {
         from: Place<'a>,
         to: Place<'a>,
     },
+    /// A comment's body was edited: the comment as it is now.
+    CommentUpdated {
+        comment: &'a Comment,
+    },
+    /// A comment was deleted (not sent for the comments of a deleted task).
+    CommentDeleted {
+        #[serde(rename = "commentId")]
+        comment_id: &'a str,
+        #[serde(rename = "taskId")]
+        task_id: &'a str,
+    },
+    /// The plan was archived: read-only until restored. The plan as it is now.
+    PlanArchived {
+        plan: &'a Plan,
+    },
+    /// The plan was restored: writable again. The plan as it is now.
+    PlanRestored {
+        plan: &'a Plan,
+    },
 }
 
 /// A task's place: `{columnId, position}`.
@@ -107,6 +126,10 @@ impl PlanEvent<'_> {
         "column-deleted",
         "columns-reordered",
         "task-moved",
+        "comment-updated",
+        "comment-deleted",
+        "plan-archived",
+        "plan-restored",
     ];
 
     /// The event's `type` (also stored in the log's `event_type` column).
@@ -128,6 +151,10 @@ impl PlanEvent<'_> {
             PlanEvent::ColumnDeleted { .. } => "column-deleted",
             PlanEvent::ColumnsReordered { .. } => "columns-reordered",
             PlanEvent::TaskMoved { .. } => "task-moved",
+            PlanEvent::CommentUpdated { .. } => "comment-updated",
+            PlanEvent::CommentDeleted { .. } => "comment-deleted",
+            PlanEvent::PlanArchived { .. } => "plan-archived",
+            PlanEvent::PlanRestored { .. } => "plan-restored",
         }
     }
 
@@ -213,6 +240,7 @@ mod tests {
                 description: None,
                 owner_id: "ada".into(),
                 stamps: Stamps::new(t),
+                archived_at: None,
             },
             member: Member {
                 plan_id: "p1".into(),
@@ -226,6 +254,7 @@ mod tests {
                 author_id: "ada".into(),
                 body: "Done?".into(),
                 created_at: t,
+                updated_at: None,
             },
             progress: Progress::from_counts("p1", StatusCounts::default()),
             changes: TaskChanges::new(),
@@ -273,6 +302,15 @@ mod tests {
                     position: 1,
                 },
             },
+            PlanEvent::CommentUpdated {
+                comment: &f.comment,
+            },
+            PlanEvent::CommentDeleted {
+                comment_id: "c1",
+                task_id: "t1",
+            },
+            PlanEvent::PlanArchived { plan: &f.plan },
+            PlanEvent::PlanRestored { plan: &f.plan },
         ];
         for event in &all {
             match event {
@@ -291,7 +329,11 @@ mod tests {
                 | PlanEvent::ColumnUpdated { .. }
                 | PlanEvent::ColumnDeleted { .. }
                 | PlanEvent::ColumnsReordered { .. }
-                | PlanEvent::TaskMoved { .. } => {}
+                | PlanEvent::TaskMoved { .. }
+                | PlanEvent::CommentUpdated { .. }
+                | PlanEvent::CommentDeleted { .. }
+                | PlanEvent::PlanArchived { .. }
+                | PlanEvent::PlanRestored { .. } => {}
             }
         }
         all

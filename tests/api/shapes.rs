@@ -40,6 +40,7 @@ pub const PLAN_KEYS: &[&str] = &[
     "ownerId",
     "createdAt",
     "updatedAt",
+    "archivedAt",
 ];
 pub const TASK_KEYS: &[&str] = &[
     "id",
@@ -61,7 +62,7 @@ pub const TASK_KEYS: &[&str] = &[
 ];
 pub const COLUMN_KEYS: &[&str] = &["id", "planId", "name", "position", "wipLimit", "category"];
 pub const MEMBER_KEYS: &[&str] = &["planId", "userId", "name", "role"];
-pub const COMMENT_KEYS: &[&str] = &["id", "taskId", "authorId", "body", "createdAt"];
+pub const COMMENT_KEYS: &[&str] = &["id", "taskId", "authorId", "body", "createdAt", "updatedAt"];
 pub const EVENT_KEYS: &[&str] = &["type", "planId", "seq", "data", "actor", "timestamp"];
 
 pub fn assert_plan_shape(p: &Value) {
