@@ -22,6 +22,7 @@ mod helpers;
 mod schema;
 mod shapes;
 
+mod archive;
 mod auth;
 mod board;
 mod columns;

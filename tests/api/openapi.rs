@@ -415,3 +415,75 @@ async fn the_validator_refuses_what_the_schema_does_not_allow() {
         assert!(!validator.problems(&schema, &t).is_empty(), "accepted {t}");
     }
 }
+
+#[actix_web::test]
+async fn comment_edits_archive_and_the_409s_of_an_archived_plan_fit_the_schema() {
+    let c = Checked::spawn_with(|_| {}).await;
+    let plan = c
+        .send("POST", PLANS, &[], ADA, json!({ "title": "Launch" }))
+        .await;
+    let p = plan.body["id"].as_str().unwrap();
+    let body = json!({ "role": "editor", "name": "Bob" });
+    c.send("PUT", MEMBER, &[p, "bob"], ADA, body).await;
+    let task = c
+        .send("POST", TASKS, &[p], BOB, json!({ "title": "Write" }))
+        .await;
+    let t = task.body["id"].as_str().unwrap();
+    let comment = c
+        .send("POST", COMMENTS, &[t], BOB, json!({ "body": "Draft" }))
+        .await;
+    let id = comment.body["id"].as_str().unwrap();
+    const COMMENT: &str = "/api/comments/{commentId}";
+    let edited = c
+        .send("PATCH", COMMENT, &[id], BOB, json!({ "body": "Draft 2" }))
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let refused = c
+        .send("PATCH", COMMENT, &[id], ADA, json!({ "body": "x" }))
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(c.bare("DELETE", COMMENT, &["nope"], ADA).await.status, 404);
+    let second = c
+        .send("POST", COMMENTS, &[t], BOB, json!({ "body": "Later" }))
+        .await;
+    let later = second.body["id"].as_str().unwrap();
+
+    let archived = c
+        .bare("POST", "/api/plans/{planId}/archive", &[p], ADA)
+        .await;
+    assert_eq!(archived.status, 200, "{}", archived.body);
+    c.bare("POST", "/api/plans/{planId}/archive", &[p], ADA)
+        .await;
+    assert_eq!(
+        c.bare("GET", "/api/plans?archived=true", &[], ADA)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        c.bare("GET", "/api/plans?archived=no", &[], ADA)
+            .await
+            .status,
+        400
+    );
+    // One call per kind of 409 answer: `Archived`, `ArchivedOrFull`, `TaskConflict`.
+    for a in [
+        c.send("PATCH", COMMENT, &[id], BOB, json!({ "body": "x" }))
+            .await,
+        c.bare("DELETE", COMMENT, &[later], BOB).await,
+        c.send("PATCH", PLAN, &[p], ADA, json!({ "title": "x" }))
+            .await,
+        c.send("POST", TASKS, &[p], BOB, json!({ "title": "x" }))
+            .await,
+        c.send("PATCH", TASK, &[t], BOB, json!({ "title": "x" }))
+            .await,
+    ] {
+        assert_eq!(a.status, 409, "{}", a.body);
+        assert_eq!(a.body["error"]["code"], "archived");
+    }
+    let restored = c
+        .bare("POST", "/api/plans/{planId}/restore", &[p], ADA)
+        .await;
+    assert_eq!(restored.status, 200, "{}", restored.body);
+    assert_eq!(c.bare("DELETE", COMMENT, &[later], ADA).await.status, 204);
+}
