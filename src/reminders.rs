@@ -7,7 +7,9 @@
 //! Like every personal notice it is not stored: an assignee with no open connection at
 //! that moment does not get it later. It goes only to a current member of the task's plan:
 //! the sweep's query joins the membership, and the claim that records it, just before it
-//! is sent, checks again. Several instances sharing a database may each send it once.
+//! is sent, checks again. A task of an archived plan is not reminded (contract §6.1: the
+//! plan is shelved); restored, it is. Several instances sharing a database may each send
+//! it once.
 
 use std::time::Duration;
 

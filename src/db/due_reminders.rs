@@ -4,13 +4,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::TaskRow;
-use super::schema::{due_reminders, plan_members, tasks};
+use super::schema::{due_reminders, plan_members, plans, tasks};
 use super::{DbConnection, DbError};
 use crate::model::Task;
 
 /// Assigned tasks due in `(now, until]` whose reminder for that due time was not sent yet,
-/// soonest first. Only tasks whose assignee is a member of the task's plan: a reminder
-/// carries the task, and goes to nobody else.
+/// soonest first. Only tasks whose assignee is a member of the task's plan (a reminder
+/// carries the task, and goes to nobody else), and only on plans not archived (an
+/// archived plan is shelved: nothing of it can change, so nobody is pressed about it).
 pub fn due_unreminded(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -28,6 +29,8 @@ pub fn due_unreminded(
                 .eq(tasks::plan_id)
                 .and(plan_members::user_id.nullable().eq(tasks::assignee_id))),
         )
+        .inner_join(plans::table.on(plans::id.eq(tasks::plan_id)))
+        .filter(plans::archived_at.is_null())
         .filter(tasks::due_at.gt(now))
         .filter(tasks::due_at.le(until))
         .filter(due_reminders::task_id.is_null())
@@ -42,8 +45,8 @@ pub fn due_unreminded(
 
 /// Claims the reminder of `task_id` for `assignee` and `due_at`, just before it is sent:
 /// records it and answers true when the task is still assigned to them, still due then,
-/// and they are still a member of its plan; answers false (and records nothing) when any of
-/// that changed since the sweep read it.
+/// they are still a member of its plan and the plan is not archived; answers false (and
+/// records nothing) when any of that changed since the sweep read it.
 pub fn claim(
     conn: &mut DbConnection,
     task_id: &str,
@@ -57,6 +60,8 @@ pub fn claim(
                 .eq(tasks::plan_id)
                 .and(plan_members::user_id.nullable().eq(tasks::assignee_id))),
         )
+        .inner_join(plans::table.on(plans::id.eq(tasks::plan_id)))
+        .filter(plans::archived_at.is_null())
         .filter(tasks::id.eq(task_id))
         .filter(tasks::assignee_id.eq(assignee))
         .filter(tasks::due_at.eq(due_at))

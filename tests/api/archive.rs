@@ -407,3 +407,31 @@ async fn an_archived_plan_may_be_deleted_without_being_restored() {
     let listed = app.get("/api/plans?archived=true", &app.token("ada")).await;
     assert_eq!(listed.body, json!([]));
 }
+
+#[actix_web::test]
+async fn the_tasks_of_an_archived_plan_are_not_reminded_until_it_is_restored() {
+    // The sweep runs here by hand, not on its timer.
+    let app = spawn_app_with(|a| a.due_reminder_sweep_ms = Some("3600000".into())).await;
+    let policy = liveplan::reminders::ReminderPolicy {
+        before: std::time::Duration::from_secs(3600),
+        sweep_every: std::time::Duration::from_secs(3600),
+    };
+    let sweep = || liveplan::reminders::sweep(&app.state.db, &app.state.registry, policy);
+    let plan = app.create_plan("ada", "Deadlines").await;
+    let due = (chrono::Utc::now() + chrono::Duration::minutes(30)).to_rfc3339();
+    let task = app
+        .post(
+            &format!("/api/plans/{plan}/tasks"),
+            &app.token("ada"),
+            json!({ "title": "Soon", "assigneeId": "ada", "dueAt": due }),
+        )
+        .await;
+    assert_eq!(task.status, 201, "{}", task.body);
+    assert_eq!(act(&app, &plan, "archive", "ada").await.status, 200);
+    let mut tab = app.ws("ada").await;
+    assert_eq!(sweep().await.unwrap(), 0, "archived: no reminder");
+    assert_eq!(act(&app, &plan, "restore", "ada").await.status, 200);
+    assert_eq!(sweep().await.unwrap(), 1, "restored: reminded");
+    let reminder = tab.expect_type("due-date-reminder").await;
+    assert_eq!(reminder["task"]["id"], task.body["id"]);
+}
