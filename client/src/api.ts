@@ -78,6 +78,14 @@ const STATUS_CODES: Record<number, string> = {
 
 const enc = encodeURIComponent;
 
+/** A query string of the fields of `q` that are set (`?a=1&b=x`), or `''`. */
+const search = (q: object): string => {
+  const s = new URLSearchParams(
+    Object.entries(q).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+  ).toString();
+  return s && `?${s}`;
+};
+
 /**
  * Typed helpers for every route of the contract (§2). Each sends `Authorization` and,
  * while the client is connected, `X-Connection-Id`; each answers the body, or throws a
@@ -200,8 +208,9 @@ export class LivePlanApi {
 
   // ---- plans ----
 
-  listPlans(o?: RequestOptions): Promise<Plan[]> {
-    return this.call('GET', '/api/plans', undefined, o);
+  /** The caller's plans; archived ones only with `archived: true` (then all of them). */
+  listPlans({ archived, ...o }: RequestOptions & { archived?: boolean } = {}): Promise<Plan[]> {
+    return this.call('GET', `/api/plans${search({ archived })}`, undefined, o);
   }
   createPlan(body: NewPlan, o?: RequestOptions): Promise<Plan> {
     return this.call('POST', '/api/plans', body, o);
@@ -215,6 +224,13 @@ export class LivePlanApi {
   }
   deletePlan(planId: string, o?: RequestOptions): Promise<void> {
     return this.call('DELETE', `/api/plans/${enc(planId)}`, undefined, o);
+  }
+  /** Owners: the plan becomes read-only (every change but restore and delete: 409 `archived`). */
+  archivePlan(planId: string, o?: RequestOptions): Promise<Plan> {
+    return this.call('POST', `/api/plans/${enc(planId)}/archive`, undefined, o);
+  }
+  restorePlan(planId: string, o?: RequestOptions): Promise<Plan> {
+    return this.call('POST', `/api/plans/${enc(planId)}/restore`, undefined, o);
   }
 
   // ---- members ----
@@ -248,8 +264,7 @@ export class LivePlanApi {
   }
   /** A column with tasks needs `moveTo`: the column they go to (at its end). */
   deleteColumn(columnId: string, moveTo?: string, o?: RequestOptions): Promise<void> {
-    const query = moveTo === undefined ? '' : `?moveTo=${enc(moveTo)}`;
-    return this.call('DELETE', `/api/columns/${enc(columnId)}${query}`, undefined, o);
+    return this.call('DELETE', `/api/columns/${enc(columnId)}${search({ moveTo })}`, undefined, o);
   }
   reorderColumns(planId: string, columnIds: string[], o?: RequestOptions): Promise<{ columnIds: string[] }> {
     return this.call('POST', `/api/plans/${enc(planId)}/columns/reorder`, { columnIds }, o);
@@ -312,11 +327,7 @@ export class LivePlanApi {
     query: { since?: number; limit?: number } = {},
     o?: RequestOptions,
   ): Promise<EventPage> {
-    const q = new URLSearchParams();
-    if (query.since !== undefined) q.set('since', String(query.since));
-    if (query.limit !== undefined) q.set('limit', String(query.limit));
-    const qs = q.toString();
-    return this.call('GET', `/api/plans/${enc(planId)}/events${qs ? `?${qs}` : ''}`, undefined, o);
+    return this.call('GET', `/api/plans/${enc(planId)}/events${search(query)}`, undefined, o);
   }
 
   // ---- comments ----
@@ -326,5 +337,13 @@ export class LivePlanApi {
   }
   listComments(taskId: string, o?: RequestOptions): Promise<Comment[]> {
     return this.call('GET', `/api/tasks/${enc(taskId)}/comments`, undefined, o);
+  }
+  /** Its author only. */
+  updateComment(commentId: string, body: string, o?: RequestOptions): Promise<Comment> {
+    return this.call('PATCH', `/api/comments/${enc(commentId)}`, { body }, o);
+  }
+  /** Its author, or an owner. */
+  deleteComment(commentId: string, o?: RequestOptions): Promise<void> {
+    return this.call('DELETE', `/api/comments/${enc(commentId)}`, undefined, o);
   }
 }

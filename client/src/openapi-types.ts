@@ -36,6 +36,13 @@ export interface Comment {
   createdAt: string;
   id: string;
   taskId: string;
+  /** When its body was last edited; null until it is. */
+  updatedAt: string | null;
+}
+
+/** `PATCH /api/comments/{commentId}`: the new body. */
+export interface CommentPatch {
+  body: string;
 }
 
 /** The body of a 409: the error and the task as it is now. */
@@ -74,7 +81,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'internal'
   | 'unavailable'
-  | 'wip_limit';
+  | 'wip_limit'
+  | 'archived';
 
 export interface ErrorDetail {
   code: ErrorCode;
@@ -109,7 +117,11 @@ export interface EventFrame {
     | 'column-updated'
     | 'column-deleted'
     | 'columns-reordered'
-    | 'task-moved';
+    | 'task-moved'
+    | 'comment-updated'
+    | 'comment-deleted'
+    | 'plan-archived'
+    | 'plan-restored';
 }
 
 /** Stored events, oldest first, and the plan's current seq. */
@@ -207,6 +219,8 @@ export interface Participant {
 export interface Plan {
   createdAt: string;
   updatedAt: string;
+  /** When the plan was archived (read-only until restored); null while it is not. */
+  archivedAt: string | null;
   description: string | null;
   id: string;
   ownerId: string;
@@ -346,6 +360,18 @@ export interface OpenApiOperationTypes {
     body: ColumnPatch;
     response: Column;
   };
+  /** `DELETE /api/comments/{commentId}` */
+  deleteComment: {
+    query: never;
+    body: never;
+    response: void;
+  };
+  /** `PATCH /api/comments/{commentId}` */
+  updateComment: {
+    query: never;
+    body: CommentPatch;
+    response: Comment;
+  };
   /** `POST /api/dev/token` */
   devToken: {
     query: never;
@@ -360,7 +386,10 @@ export interface OpenApiOperationTypes {
   };
   /** `GET /api/plans` */
   listPlans: {
-    query: never;
+    query: {
+      /** `true`: archived plans too; `false` (the default): only plans not archived. */
+      archived?: boolean;
+    };
     body: never;
     response: Plan[];
   };
@@ -386,6 +415,12 @@ export interface OpenApiOperationTypes {
   updatePlan: {
     query: never;
     body: PlanPatch;
+    response: Plan;
+  };
+  /** `POST /api/plans/{planId}/archive` */
+  archivePlan: {
+    query: never;
+    body: never;
     response: Plan;
   };
   /** `GET /api/plans/{planId}/columns` */
@@ -446,6 +481,12 @@ export interface OpenApiOperationTypes {
     query: never;
     body: never;
     response: Progress;
+  };
+  /** `POST /api/plans/{planId}/restore` */
+  restorePlan: {
+    query: never;
+    body: never;
+    response: Plan;
   };
   /** `GET /api/plans/{planId}/tasks` */
   listTasks: {
@@ -534,6 +575,8 @@ export interface OpenApiOperationTypes {
 export const OPENAPI_OPERATIONS = [
   { method: 'DELETE', path: '/api/columns/{columnId}', operationId: 'deleteColumn' },
   { method: 'PATCH', path: '/api/columns/{columnId}', operationId: 'updateColumn' },
+  { method: 'DELETE', path: '/api/comments/{commentId}', operationId: 'deleteComment' },
+  { method: 'PATCH', path: '/api/comments/{commentId}', operationId: 'updateComment' },
   { method: 'POST', path: '/api/dev/token', operationId: 'devToken' },
   { method: 'GET', path: '/api/openapi.json', operationId: 'openapi' },
   { method: 'GET', path: '/api/plans', operationId: 'listPlans' },
@@ -541,6 +584,7 @@ export const OPENAPI_OPERATIONS = [
   { method: 'GET', path: '/api/plans/{planId}', operationId: 'getPlan' },
   { method: 'DELETE', path: '/api/plans/{planId}', operationId: 'deletePlan' },
   { method: 'PATCH', path: '/api/plans/{planId}', operationId: 'updatePlan' },
+  { method: 'POST', path: '/api/plans/{planId}/archive', operationId: 'archivePlan' },
   { method: 'GET', path: '/api/plans/{planId}/columns', operationId: 'listColumns' },
   { method: 'POST', path: '/api/plans/{planId}/columns', operationId: 'createColumn' },
   { method: 'POST', path: '/api/plans/{planId}/columns/reorder', operationId: 'reorderColumns' },
@@ -550,6 +594,7 @@ export const OPENAPI_OPERATIONS = [
   { method: 'DELETE', path: '/api/plans/{planId}/members/{userId}', operationId: 'removeMember' },
   { method: 'GET', path: '/api/plans/{planId}/presence', operationId: 'getPresence' },
   { method: 'GET', path: '/api/plans/{planId}/progress', operationId: 'getProgress' },
+  { method: 'POST', path: '/api/plans/{planId}/restore', operationId: 'restorePlan' },
   { method: 'GET', path: '/api/plans/{planId}/tasks', operationId: 'listTasks' },
   { method: 'POST', path: '/api/plans/{planId}/tasks', operationId: 'createTask' },
   { method: 'POST', path: '/api/plans/{planId}/tasks/reorder', operationId: 'reorderTasks' },

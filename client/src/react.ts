@@ -273,6 +273,8 @@ export function queryKeysFor(event: PlanEvent): unknown[][] {
       keys.push(['progress', p]);
       break;
     case 'plan-updated':
+    case 'plan-archived':
+    case 'plan-restored':
       keys.push(['plan', p]);
       break;
     case 'plan-deleted':
@@ -284,8 +286,13 @@ export function queryKeysFor(event: PlanEvent): unknown[][] {
       keys.push(['plan', p], ['members', p]);
       break;
     case 'comment-added':
+    case 'comment-updated':
       keys.push(['comments', event.data.comment.taskId]);
       task(event.data.comment.taskId);
+      break;
+    case 'comment-deleted':
+      keys.push(['comments', event.data.taskId]);
+      task(event.data.taskId);
       break;
   }
   return keys;

@@ -27,6 +27,8 @@ export interface Plan {
   ownerId: string;
   createdAt: string;
   updatedAt: string;
+  /** When it was archived (read-only until restored); null while it is not. */
+  archivedAt: string | null;
 }
 
 export interface Task {
@@ -93,6 +95,8 @@ export interface Comment {
   authorId: string;
   body: string;
   createdAt: string;
+  /** When its body was last edited; null until it is. */
+  updatedAt: string | null;
 }
 
 /** `GET /api/plans/{planId}`: the plan's state and the seq it is at. */
@@ -129,7 +133,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'internal'
   | 'unavailable'
-  | 'wip_limit';
+  | 'wip_limit'
+  | 'archived';
 
 /**
  * `GET /healthz`, `GET /readyz`: `{"status":"ok"}`. A `/readyz` that is not ready answers
@@ -166,6 +171,10 @@ export interface PlanEventData {
   'column-deleted': { columnId: string; movedTo: string | null };
   'columns-reordered': { columnIds: string[] };
   'task-moved': { task: Task; from: Place; to: Place };
+  'comment-updated': { comment: Comment };
+  'comment-deleted': { commentId: string; taskId: string };
+  'plan-archived': { plan: Plan };
+  'plan-restored': { plan: Plan };
 }
 
 export type PlanEventType = keyof PlanEventData;
@@ -200,6 +209,10 @@ const planEventTypes = {
   'column-deleted': 1,
   'columns-reordered': 1,
   'task-moved': 1,
+  'comment-updated': 1,
+  'comment-deleted': 1,
+  'plan-archived': 1,
+  'plan-restored': 1,
 } satisfies Record<PlanEventType, 1>;
 
 /** Every plan event type, in the server's order. */

@@ -28,6 +28,8 @@ const SDK_METHODS = {
   getPlan: 'getPlan',
   updatePlan: 'updatePlan',
   deletePlan: 'deletePlan',
+  archivePlan: 'archivePlan',
+  restorePlan: 'restorePlan',
   listMembers: 'listMembers',
   putMember: 'setMember',
   removeMember: 'removeMember',
@@ -48,6 +50,8 @@ const SDK_METHODS = {
   listEvents: 'getEvents',
   addComment: 'addComment',
   listComments: 'listComments',
+  updateComment: 'updateComment',
+  deleteComment: 'deleteComment',
 } as const satisfies Record<OperationId, SdkMethod | null>;
 
 /**
@@ -167,7 +171,7 @@ describe("the SDK and the server's OpenAPI document", () => {
     await via('ready', (a) => a.ready());
     await via('metrics', (a) => a.metrics());
     const plan = await via('createPlan', (a) => a.createPlan({ title: 'OpenAPI', description: 'all routes' }));
-    await via('listPlans', (a) => a.listPlans());
+    await via('listPlans', (a) => a.listPlans({ archived: true }));
     await via('getPlan', (a) => a.getPlan(plan.id));
     await via('updatePlan', (a) => a.updatePlan(plan.id, { title: 'OpenAPI v2', description: null }));
     await via('setMember', (a) => a.setMember(plan.id, 'bob', { role: 'editor', name: 'Bob' }));
@@ -202,6 +206,13 @@ describe("the SDK and the server's OpenAPI document", () => {
     await via('getEvents', (a) => a.getEvents(plan.id, { since: 0, limit: 10 }));
     await via('addComment', (a) => a.addComment(task.id, 'A comment'));
     await via('listComments', (a) => a.listComments(task.id));
+    const comment = await api.addComment(task.id, 'Another');
+    await via('updateComment', (a) => a.updateComment(comment.id, 'Edited'));
+    await via('deleteComment', (a) => a.deleteComment(comment.id));
+    await via('archivePlan', (a) => a.archivePlan(plan.id));
+    expect(await api.listPlans()).not.toContainEqual(expect.objectContaining({ id: plan.id }));
+    expect(await api.listPlans({ archived: true })).toContainEqual(expect.objectContaining({ id: plan.id }));
+    await via('restorePlan', (a) => a.restorePlan(plan.id));
     await via('deleteTask', (a) => a.deleteTask(task.id));
     await via('removeMember', (a) => a.removeMember(plan.id, 'bob'));
     await via('deletePlan', (a) => a.deletePlan(plan.id));

@@ -100,7 +100,11 @@ type Operations = {
   // The WebSocket upgrade: LivePlanClient opens it; no REST method.
   connect: [Assert<Equals<Op['connect']['response'], never>>];
 
-  listPlans: [Assert<Equals<Answer<'listPlans'>, Op['listPlans']['response']>>];
+  listPlans: [
+    // The method takes `archived` among its options and sends it as the query.
+    Assert<Equals<Pick<Arg<'listPlans', 0>, 'archived'>, Op['listPlans']['query']>>,
+    Assert<Equals<Answer<'listPlans'>, Op['listPlans']['response']>>,
+  ];
   createPlan: [
     Assert<Equals<Arg<'createPlan', 0>, Op['createPlan']['body']>>,
     Assert<Equals<Answer<'createPlan'>, Op['createPlan']['response']>>,
@@ -111,6 +115,8 @@ type Operations = {
     Assert<Equals<Answer<'updatePlan'>, Op['updatePlan']['response']>>,
   ];
   deletePlan: [Assert<Equals<Answer<'deletePlan'>, Op['deletePlan']['response']>>];
+  archivePlan: [Assert<Equals<Answer<'archivePlan'>, Op['archivePlan']['response']>>];
+  restorePlan: [Assert<Equals<Answer<'restorePlan'>, Op['restorePlan']['response']>>];
 
   listMembers: [Assert<Equals<Answer<'listMembers'>, Op['listMembers']['response']>>];
   putMember: [
@@ -178,6 +184,12 @@ type Operations = {
     Assert<Equals<Answer<'addComment'>, Op['addComment']['response']>>,
   ];
   listComments: [Assert<Equals<Answer<'listComments'>, Op['listComments']['response']>>];
+  // The method takes the text and sends `{body}`.
+  updateComment: [
+    Assert<Equals<{ body: Arg<'updateComment', 1> }, Op['updateComment']['body']>>,
+    Assert<Equals<Answer<'updateComment'>, Op['updateComment']['response']>>,
+  ];
+  deleteComment: [Assert<Equals<Answer<'deleteComment'>, Op['deleteComment']['response']>>];
 };
 
 /** Every operation of the document has its entry above, and no entry is for another. */

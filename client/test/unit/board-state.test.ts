@@ -22,7 +22,7 @@ const task = (id: string, status: Task['status'], position: number, version = 1)
 });
 
 const snapshot = (tasks: Task[]): PlanSnapshot => ({
-  plan: { id: 'p', title: 'P', description: null, ownerId: 'u', createdAt: '', updatedAt: '' },
+  plan: { id: 'p', title: 'P', description: null, ownerId: 'u', createdAt: '', updatedAt: '', archivedAt: null },
   columns: [],
   tasks,
   members: [{ planId: 'p', userId: 'u', name: 'U', role: 'owner' }],
@@ -61,7 +61,7 @@ describe('the board state', () => {
 
   it('merges loaded comments with those that arrived live, once each', () => {
     let s = fromSnapshot(snapshot([task('a', 'todo', 0)]));
-    const c = (id: string) => ({ id, taskId: 'a', authorId: 'u', body: id, createdAt: '' });
+    const c = (id: string) => ({ id, taskId: 'a', authorId: 'u', body: id, createdAt: '', updatedAt: null });
     s = withComments(s, 'a', [c('1')]);
     s = applyEvent(s, event('comment-added', { comment: c('2') }));
     s = applyEvent(s, event('comment-added', { comment: c('2') }));

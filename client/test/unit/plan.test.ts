@@ -223,7 +223,7 @@ describe('seq bookkeeping', () => {
 
 describe('resync-required', () => {
   const snapshot: PlanSnapshot = {
-    plan: { id: 'p1', title: 'P', description: null, ownerId: 'ada', createdAt: '', updatedAt: '' },
+    plan: { id: 'p1', title: 'P', description: null, ownerId: 'ada', createdAt: '', updatedAt: '', archivedAt: null },
     columns: [],
     tasks: [],
     members: [],
