@@ -16,7 +16,9 @@ import type {
   Progress,
   Role,
   Task,
+  TaskFilter,
   TaskMove,
+  TaskPage,
   TaskPatch,
   UserRef,
 } from './types.js';
@@ -274,6 +276,15 @@ export class LivePlanApi {
 
   listTasks(planId: string, o?: RequestOptions): Promise<Task[]> {
     return this.call('GET', `/api/plans/${enc(planId)}/tasks`, undefined, o);
+  }
+  /**
+   * One page of the plan's tasks that pass `filter`, in board order. Ask again with
+   * `cursor: page.nextCursor` until it is null (a page may be short before the last).
+   */
+  findTasks(planId: string, filter: TaskFilter = {}, o?: RequestOptions): Promise<TaskPage> {
+    // Any parameter asks for a page (hence `limit`); JSON drops what is undefined.
+    const q = JSON.parse(JSON.stringify({ limit: 100, ...filter })) as Record<string, string>;
+    return this.call('GET', `/api/plans/${enc(planId)}/tasks?${new URLSearchParams(q)}`, undefined, o);
   }
   createTask(planId: string, body: NewTask, o?: RequestOptions): Promise<Task> {
     return this.call('POST', `/api/plans/${enc(planId)}/tasks`, body, o);

@@ -314,6 +314,23 @@ export interface Task {
   version: number;
 }
 
+/**
+ * What `GET /api/plans/{planId}/tasks` answers: without any of its query parameters, the
+ * plain array of every task; with one, a page (`TaskPage`).
+ */
+export type TaskList = Task[] | TaskPage;
+
+/** One page of the task list. */
+export interface TaskPage {
+  /** Pass it as `cursor` (with the same filters) for the next page; null on the last. */
+  nextCursor: string | null;
+  /**
+   * The tasks that pass every filter, in board order: at most `limit`, and rarely
+   * fewer even when more follow (keep paging while `nextCursor` is not null).
+   */
+  tasks: Task[];
+}
+
 /** A PATCH body: absent fields stay; `null` clears the nullable ones. */
 export interface TaskPatch {
   assigneeId?: string | null;
@@ -490,9 +507,32 @@ export interface OpenApiOperationTypes {
   };
   /** `GET /api/plans/{planId}/tasks` */
   listTasks: {
-    query: never;
+    query: {
+      /** Only the tasks of this column (404 when it is not one of the plan's). */
+      columnId?: string;
+      /** Only the tasks assigned to this user. */
+      assigneeId?: string;
+      /**
+       * Only the tasks of this sprint (404 when it is not one of the plan's); `none`: the
+       * backlog (tasks of no sprint).
+       */
+      sprintId?: string;
+      /** Only the tasks that have this label (exactly, case included). */
+      label?: string;
+      /** Only the tasks of this priority. */
+      priority?: Priority;
+      /**
+       * Only the tasks whose title or description contains this text, ignoring case
+       * (at most 200 characters).
+       */
+      q?: string;
+      /** At most this many tasks (default 100). */
+      limit?: number;
+      /** The `nextCursor` of the page before. */
+      cursor?: string;
+    };
     body: never;
-    response: Task[];
+    response: TaskList;
   };
   /** `POST /api/plans/{planId}/tasks` */
   createTask: {

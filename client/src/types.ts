@@ -121,6 +121,31 @@ export interface EventPage {
   seq: number;
 }
 
+/** What `findTasks` asks for (docs/protocol.md §6.1); the filters combine with AND. */
+export interface TaskFilter {
+  columnId?: string;
+  assigneeId?: string;
+  /** `none`: the backlog (tasks of no sprint). */
+  sprintId?: string;
+  /** Exactly, case included. */
+  label?: string;
+  priority?: Priority;
+  /** The title or the description contains it, ignoring case. */
+  q?: string;
+  /** 1–500; default 100. */
+  limit?: number;
+  /** The `nextCursor` of the page before. */
+  cursor?: string;
+}
+
+/** One page of the filtered task list, in board order. */
+export interface TaskPage {
+  /** At most `limit`; rarely fewer while more follow. */
+  tasks: Task[];
+  /** Pass it as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
+}
+
 /** The contract's error codes (§2): `error.code` of an error answer. */
 export type ErrorCode =
   | 'bad_request'

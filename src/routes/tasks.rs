@@ -1,7 +1,7 @@
 //! `/api/plans/{planId}/tasks…` and `/api/tasks/{taskId}`.
 
 use actix_web::http::header;
-use actix_web::web::Json;
+use actix_web::web::{self, Json};
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::extract::{Change, PlanId, Reader, TaskId};
@@ -13,23 +13,42 @@ use super::respond::{Mutated, MutationResult};
 use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::model::{Progress, Role, Task};
+use crate::service::task_filters::{self, TaskList, TaskQuery};
 use crate::service::tasks::{self, Move, NewTask, Reorder, TaskPatch};
 
+/// Without any of [`TaskQuery`]'s parameters, the plan's tasks as a plain array (as
+/// before filters existed); with one, a [`task_filters::TaskPage`].
 #[utoipa::path(
     get,
     path = "/api/plans/{planId}/tasks",
     operation_id = "listTasks",
-    params(PlanId),
+    params(PlanId, TaskQuery),
     responses(
-        (status = 200, description = "The plan's tasks in board order.", body = Vec<Task>),
+        (status = 200, description = "Without any query parameter, every task of the plan in \
+            board order (an array); with one, a page of those that pass the filters, in board \
+            order: `{tasks, nextCursor}`.", body = TaskList),
         Authenticated, BadRequest, NotFound,
     )
 )]
-pub async fn list(reader: Reader, plan: PlanId) -> Result<Json<Vec<Task>>, ApiError> {
+pub async fn list(
+    reader: Reader,
+    plan: PlanId,
+    req: HttpRequest,
+) -> Result<Json<TaskList>, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::bad_field("query", &e.to_string()))?
+        .into_inner();
+    let Some(query) = TaskQuery::from_pairs(pairs)? else {
+        return reader
+            .read(move |c, uid| tasks::list(c, uid, &plan))
+            .await
+            .map(|all| Json(TaskList::All(all)));
+    };
+    let find = query.check()?;
     reader
-        .read(move |c, uid| tasks::list(c, uid, &plan))
+        .snapshot(move |c, uid| task_filters::find(c, uid, &plan, find))
         .await
-        .map(Json)
+        .map(|page| Json(TaskList::Page(page)))
 }
 
 #[utoipa::path(

@@ -13,6 +13,7 @@ pub mod columns;
 pub mod comments;
 pub mod members;
 pub mod plans;
+pub mod task_filters;
 pub mod tasks;
 
 use actix::Addr;

@@ -354,6 +354,8 @@ async fn real_answers_fit_the_schema_documented_for_their_status() {
         PLAN,
         "/api/plans/{planId}/members",
         TASKS,
+        "/api/plans/{planId}/tasks?limit=1",
+        "/api/plans/{planId}/tasks?q=nothing",
         "/api/plans/{planId}/progress",
         "/api/plans/{planId}/presence",
         "/api/plans/{planId}/events?since=0",

@@ -114,6 +114,33 @@ describe('the typed REST helpers', () => {
     expect(aborted).toMatchObject({ name: 'AbortError' });
   });
 
+  it('find tasks by filter, a page at a time, while listTasks stays the plain array', async () => {
+    const plan = await ada.createPlan({ title: 'Filters' });
+    const titles: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const title = `T${i}`;
+      await ada.createTask(plan.id, { title, labels: i % 2 ? ['odd'] : [], status: i < 4 ? 'todo' : 'done' });
+      if (i % 2) titles.push(title);
+    }
+    expect(Array.isArray(await ada.listTasks(plan.id))).toBe(true);
+    const found: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await ada.findTasks(plan.id, { label: 'odd', limit: 2, cursor });
+      found.push(...page.tasks.map((t) => t.title));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect([found, pages]).toEqual([titles, 2]);
+    // No filter at all is still a page (the default limit); 0 of 500 is a 400 naming it.
+    expect(await ada.findTasks(plan.id)).toMatchObject({ nextCursor: null });
+    expect((await ada.findTasks(plan.id)).tasks).toHaveLength(7);
+    const bad = await rejection(ada.findTasks(plan.id, { limit: 0, q: 'x' }));
+    expect(bad).toMatchObject({ status: 400, code: 'bad_request' });
+    expect(bad.message).toMatch(/^limit/);
+  });
+
   it('carry the current task on a 409 conflict', async () => {
     const plan = await ada.createPlan({ title: 'Conflicts' });
     const task = await ada.createTask(plan.id, { title: 'Edit me' });

@@ -15,7 +15,10 @@ import { liveplanBin, startServer, stopServer, type Server } from '../helpers/se
 type OperationId = (typeof OPENAPI_OPERATIONS)[number]['operationId'];
 type SdkMethod = Exclude<keyof LivePlanApi, 'request'>;
 
-/** The `LivePlanApi` method that calls each operation of the document; `null`: none, and why. */
+/**
+ * The `LivePlanApi` method that calls each operation of the document (or the methods, when
+ * several do); `null`: none, and why.
+ */
 const SDK_METHODS = {
   healthz: 'health',
   readyz: 'ready',
@@ -38,7 +41,7 @@ const SDK_METHODS = {
   updateColumn: 'updateColumn',
   deleteColumn: 'deleteColumn',
   reorderColumns: 'reorderColumns',
-  listTasks: 'listTasks',
+  listTasks: ['listTasks', 'findTasks'], // the plain array; a filtered page
   createTask: 'createTask',
   reorderTasks: 'reorderTasks',
   getTask: 'getTask',
@@ -52,7 +55,7 @@ const SDK_METHODS = {
   listComments: 'listComments',
   updateComment: 'updateComment',
   deleteComment: 'deleteComment',
-} as const satisfies Record<OperationId, SdkMethod | null>;
+} as const satisfies Record<OperationId, SdkMethod | readonly SdkMethod[] | null>;
 
 /**
  * Routed (and documented) only in dev mode, when no key is configured
@@ -125,7 +128,9 @@ describe("the SDK and the server's OpenAPI document", () => {
   it('has a LivePlanApi method for every operation, and an operation for every method', () => {
     const documented = operations(doc).map((op) => op.operationId);
     expect(documented.sort()).toEqual(Object.keys(SDK_METHODS).sort());
-    const tabled = Object.values(SDK_METHODS).filter((m) => m !== null);
+    const tabled = Object.values(SDK_METHODS)
+      .flat()
+      .filter((m) => m !== null);
     expect(new Set(tabled).size, 'a method named twice in SDK_METHODS').toBe(tabled.length);
     expect(sdkMethods().sort(), 'LivePlanApi methods that no operation of the table names').toEqual(
       [...tabled].sort(),
@@ -187,6 +192,8 @@ describe("the SDK and the server's OpenAPI document", () => {
     );
     const other = await api.createTask(plan.id, { title: 'Two' });
     await via('listTasks', (a) => a.listTasks(plan.id));
+    const page = await via('findTasks', (a) => a.findTasks(plan.id, { assigneeId: 'bob', limit: 1 }));
+    expect(page).toEqual({ tasks: [task], nextCursor: null });
     await via('reorderTasks', (a) => a.reorderTasks(plan.id, [other.id, task.id]));
     await via('getTask', (a) => a.getTask(task.id));
     const review = await via('createColumn', (a) =>
@@ -217,7 +224,9 @@ describe("the SDK and the server's OpenAPI document", () => {
     await via('removeMember', (a) => a.removeMember(plan.id, 'bob'));
     await via('deletePlan', (a) => a.deletePlan(plan.id));
 
-    const expected = Object.entries(SDK_METHODS).flatMap(([op, method]) => (method ? [[method, op]] : []));
+    const expected = Object.entries(SDK_METHODS).flatMap(([op, methods]) =>
+      [methods].flat().flatMap((method) => (method ? [[method, op]] : [])),
+    );
     expect(Object.fromEntries([...called].sort())).toEqual(Object.fromEntries(expected.sort()));
   });
 

@@ -54,6 +54,7 @@ export type Shapes = [
   Assert<Equals<SDK.PresenceStatus, S.PresenceStatus>>,
   Assert<Equals<SDK.Comment, S.Comment>>,
   Assert<Equals<SDK.PlanSnapshot, S.PlanSnapshot>>,
+  Assert<Equals<SDK.TaskPage, S.TaskPage>>,
   Assert<Equals<SDK.Presence, S.Presence>>,
   Assert<Equals<SDK.UserRef, S.UserRef>>,
   Assert<Equals<SDK.Health, S.Health>>,
@@ -147,7 +148,14 @@ type Operations = {
     Assert<Equals<Answer<'reorderColumns'>, Op['reorderColumns']['response']>>,
   ];
 
-  listTasks: [Assert<Equals<Answer<'listTasks'>, Op['listTasks']['response']>>];
+  // Two methods: `listTasks` sends no parameter and gets the plain array; `findTasks` sends
+  // the filter (and `limit`, so at least one parameter) and gets a page.
+  listTasks: [
+    Assert<Equals<Arg<'findTasks', 1>, Op['listTasks']['query']>>,
+    Assert<Equals<Answer<'listTasks'> | Answer<'findTasks'>, Op['listTasks']['response']>>,
+    Assert<Equals<Answer<'listTasks'>, SDK.Task[]>>,
+    Assert<Equals<Answer<'findTasks'>, SDK.TaskPage>>,
+  ];
   createTask: [
     Assert<Equals<NullAsAbsent<Arg<'createTask', 1>, 'status'>, Op['createTask']['body']>>,
     Assert<Equals<Answer<'createTask'>, Op['createTask']['response']>>,
