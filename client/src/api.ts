@@ -1,4 +1,4 @@
-import { LivePlanError } from './errors.js';
+import { LivePlanError, STATUS_CODES } from './errors.js';
 import type {
   Column,
   ColumnPatch,
@@ -66,19 +66,12 @@ export interface ApiResponse<T> {
   headers: Headers;
 }
 
-const STATUS_CODES: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  410: 'gone',
-  413: 'too_large',
-  429: 'rate_limited',
-  503: 'unavailable',
-};
 
 const enc = encodeURIComponent;
+
+/** `ifMatch` as an `If-Match` header. */
+const ifMatched = ({ ifMatch, ...o }: RequestOptions & { ifMatch?: number }): RequestOptions =>
+  ifMatch === undefined ? o : { ...o, headers: { ...o.headers, 'If-Match': `"${ifMatch}"` } };
 
 /** A query string of the fields of `q` that are set (`?a=1&b=x`), or `''`. */
 const search = (q: object): string => {
@@ -282,9 +275,8 @@ export class LivePlanApi {
    * `cursor: page.nextCursor` until it is null (a page may be short before the last).
    */
   findTasks(planId: string, filter: TaskFilter = {}, o?: RequestOptions): Promise<TaskPage> {
-    // Any parameter asks for a page (hence `limit`); JSON drops what is undefined.
-    const q = JSON.parse(JSON.stringify({ limit: 100, ...filter })) as Record<string, string>;
-    return this.call('GET', `/api/plans/${enc(planId)}/tasks?${new URLSearchParams(q)}`, undefined, o);
+    // Any parameter asks for a page (hence `limit`).
+    return this.call('GET', `/api/plans/${enc(planId)}/tasks${search({ limit: 100, ...filter })}`, undefined, o);
   }
   createTask(planId: string, body: NewTask, o?: RequestOptions): Promise<Task> {
     return this.call('POST', `/api/plans/${enc(planId)}/tasks`, body, o);
@@ -306,9 +298,7 @@ export class LivePlanApi {
     patch: TaskPatch,
     o: RequestOptions & { ifMatch?: number } = {},
   ): Promise<Task> {
-    const { ifMatch, ...rest } = o;
-    if (ifMatch !== undefined) rest.headers = { ...rest.headers, 'If-Match': `"${ifMatch}"` };
-    return this.call('PATCH', `/api/tasks/${enc(taskId)}`, patch, rest);
+    return this.call('PATCH', `/api/tasks/${enc(taskId)}`, patch, ifMatched(o));
   }
   /**
    * Moves a task to a column and a place in it, in one step and one `task-moved`. With
@@ -316,9 +306,7 @@ export class LivePlanApi {
    * `conflict` with `current`); a full column answers 409 `wip_limit`.
    */
   moveTask(taskId: string, move: TaskMove, o: RequestOptions & { ifMatch?: number } = {}): Promise<Task> {
-    const { ifMatch, ...rest } = o;
-    if (ifMatch !== undefined) rest.headers = { ...rest.headers, 'If-Match': `"${ifMatch}"` };
-    return this.call('POST', `/api/tasks/${enc(taskId)}/move`, move, rest);
+    return this.call('POST', `/api/tasks/${enc(taskId)}/move`, move, ifMatched(o));
   }
   deleteTask(taskId: string, o?: RequestOptions): Promise<void> {
     return this.call('DELETE', `/api/tasks/${enc(taskId)}`, undefined, o);

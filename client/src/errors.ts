@@ -29,17 +29,24 @@ export class LivePlanError extends Error {
   }
 }
 
-/** The HTTP status of each error code a WebSocket `error` frame may carry. */
-const STATUS: Record<string, number> = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  rate_limited: 429,
-  unavailable: 503,
+/**
+ * The error code of each HTTP status (for an answer without an error body, e.g. from a
+ * proxy), and backwards the status of a code (for WebSocket `error` frames).
+ */
+export const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  410: 'gone',
+  413: 'too_large',
+  429: 'rate_limited',
+  503: 'unavailable',
 };
 
 /** A WebSocket `error` frame as a {@link LivePlanError}, with the status REST would answer. */
 export function frameError(frame: { code: string; message: string }): LivePlanError {
-  return new LivePlanError(STATUS[frame.code] ?? 500, frame.code, frame.message);
+  const status = Object.keys(STATUS_CODES).find((s) => STATUS_CODES[+s] === frame.code);
+  return new LivePlanError(status ? +status : 500, frame.code, frame.message);
 }
