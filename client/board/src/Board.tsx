@@ -1,171 +1,210 @@
 /**
- * The columns and their cards. Cards move by drag and drop (mouse) or from the keyboard
- * (Alt + arrow keys on a focused card); the page makes the REST calls (`onMove`).
+ * The plan's columns, in order, and their cards. Cards move by drag and drop (mouse) or
+ * from the keyboard (Alt + arrow keys on a focused card). The page makes the REST calls
+ * (`actions`); this only says where things go.
  */
 import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import type { Task, TaskStatus } from 'liveplan-client';
+import type { Column, Task } from 'liveplan-client';
 import type { TypingEntry } from 'liveplan-client/react';
-import { COLUMNS, columnTasks } from './board-state';
+import { columnTasks, keyboardMove, landing, PRIORITIES, wipState, type Anchor, type ArrowKey } from './board-state';
 import { Avatar } from './PresenceBar';
 
+export interface BoardActions {
+  moveTask: (taskId: string, columnId: string, position: number) => void;
+  openTask: (taskId: string) => void;
+  createTask: (columnId: string, title: string) => Promise<boolean>;
+}
+
 export interface BoardProps {
+  columns: Column[];
+  /** Every task, in board order. */
   tasks: Task[];
   canEdit: boolean;
   /** Who is typing (others only), by task id. */
   typing: Map<string, TypingEntry[]>;
   nameOf: (userId: string | null) => string | undefined;
-  onMove: (taskId: string, to: TaskStatus, index: number) => void;
-  onOpen: (taskId: string) => void;
-  onCreate: (status: TaskStatus, title: string) => Promise<boolean>;
+  actions: BoardActions;
 }
 
-const DRAG_TYPE = 'application/x-liveplan-task';
+const DRAG_TASK = 'application/x-liveplan-task';
 
 export function Board(props: BoardProps) {
   const [dragging, setDragging] = useState<string>();
   return (
-    <div className="board">
-      {COLUMNS.map((c, i) => (
-        <Column key={c.status} {...props} status={c.status} title={c.title} columnIndex={i} dragging={dragging} setDragging={setDragging} />
+    <div className="board" role="group" aria-label="Board">
+      {props.columns.map((c, i) => (
+        <ColumnView key={c.id} {...props} column={c} index={i} dragging={dragging} setDragging={setDragging} />
       ))}
     </div>
   );
 }
 
 interface ColumnProps extends BoardProps {
-  status: TaskStatus;
-  title: string;
-  columnIndex: number;
+  column: Column;
+  index: number;
   dragging: string | undefined;
   setDragging: (id: string | undefined) => void;
 }
 
-function Column(props: ColumnProps) {
-  const { tasks, status, title, canEdit, dragging, setDragging, onMove } = props;
-  const cards = columnTasks(tasks, status);
+function ColumnView(props: ColumnProps) {
+  const { column, tasks, canEdit, dragging, setDragging, actions } = props;
+  const cards = columnTasks(tasks, column.id);
   const list = useRef<HTMLOListElement>(null);
   const [over, setOver] = useState(false);
 
-  /** Where a drop at `y` lands among this column's cards (the dragged one left out). */
-  const dropIndex = (y: number) => {
+  /** Where a card dropped at `y` lands: before the card the user saw there, or after the last. */
+  const dropAnchor = (y: number): Anchor => {
     const items = [...(list.current?.querySelectorAll<HTMLElement>('[data-task-id]') ?? [])].filter(
       (el) => el.dataset.taskId !== dragging,
     );
-    const at = items.findIndex((el) => {
+    const at = items.find((el) => {
       const r = el.getBoundingClientRect();
       return y < r.top + r.height / 2;
     });
-    return at === -1 ? items.length : at;
+    if (at) return { before: at.dataset.taskId! };
+    const last = items[items.length - 1];
+    return last ? { after: last.dataset.taskId! } : 'end';
   };
   const onDragOver = (e: DragEvent) => {
-    if (!canEdit || !e.dataTransfer.types.includes(DRAG_TYPE)) return;
+    if (!canEdit || !e.dataTransfer.types.includes(DRAG_TASK)) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = 'move';
     setOver(true);
   };
-  const onDrop = (e: DragEvent) => {
+  const onDrop = (e: DragEvent<HTMLElement>) => {
     setOver(false);
     if (!canEdit) return;
-    const id = e.dataTransfer.getData(DRAG_TYPE);
+    const id = e.dataTransfer.getData(DRAG_TASK);
     if (!id) return;
     e.preventDefault();
-    onMove(id, status, dropIndex(e.clientY));
+    actions.moveTask(id, column.id, landing(tasks, id, column.id, dropAnchor(e.clientY)));
     setDragging(undefined);
   };
 
-  const onKey = (e: KeyboardEvent, task: Task, index: number) => {
+  const onKey = (e: KeyboardEvent, task: Task) => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
-      props.onOpen(task.id);
+      actions.openTask(task.id);
       return;
     }
-    if (!e.altKey || !canEdit) return;
-    const at = props.columnIndex;
-    const move: Record<string, [number, number] | undefined> = {
-      ArrowLeft: at > 0 ? [at - 1, Number.MAX_SAFE_INTEGER] : undefined,
-      ArrowRight: at < COLUMNS.length - 1 ? [at + 1, Number.MAX_SAFE_INTEGER] : undefined,
-      ArrowUp: index > 0 ? [at, index - 1] : undefined,
-      ArrowDown: index < cards.length - 1 ? [at, index + 1] : undefined,
-    };
-    if (!(e.key in move)) return;
+    if (!e.altKey || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
     e.preventDefault();
-    const target = move[e.key];
-    if (!target) return;
-    onMove(task.id, COLUMNS[target[0]]!.status, target[1]);
+    if (!canEdit) return;
+    const to = keyboardMove(props.columns, tasks, task.id, e.key as ArrowKey);
+    if (!to) return;
+    actions.moveTask(task.id, to.columnId, to.position);
     // The card is drawn again in its new place: keep the keyboard on it.
     requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-task-id="${CSS.escape(task.id)}"]`)?.focus());
   };
 
+  const wip = wipState(column, cards.length);
   return (
     <section
-      className={`column ${over ? 'column-over' : ''}`}
-      aria-label={title}
+      className={`column ${over ? 'column-dragover' : ''} ${wip === 'full' || wip === 'over' ? `column-wip-${wip}` : ''}`}
+      aria-label={column.name}
       onDragOver={onDragOver}
       onDragLeave={() => setOver(false)}
       onDrop={onDrop}
     >
-      <h2>
-        {title} <span className="count">{cards.length}</span>
-      </h2>
-      <ol ref={list} className="cards" aria-label={`${title} cards`}>
-        {cards.map((task, index) => {
-          const typing = props.typing.get(task.id) ?? [];
-          const assignee = props.nameOf(task.assigneeId);
-          const overdue = task.dueAt !== null && task.status !== 'done' && Date.parse(task.dueAt) < Date.now();
-          return (
-            <li
-              key={task.id}
-              data-task-id={task.id}
-              className={`card ${dragging === task.id ? 'card-dragging' : ''}`}
-              aria-label={task.title}
-              tabIndex={0}
-              draggable={canEdit}
-              onDragStart={(e) => {
-                e.dataTransfer.setData(DRAG_TYPE, task.id);
-                e.dataTransfer.effectAllowed = 'move';
-                setDragging(task.id);
-              }}
-              onDragEnd={() => setDragging(undefined)}
-              onKeyDown={(e) => onKey(e, task, index)}
-              onDoubleClick={() => props.onOpen(task.id)}
-            >
-              <button type="button" className="card-title" onClick={() => props.onOpen(task.id)} tabIndex={-1}>
-                {task.title}
-              </button>
-              <div className="card-meta">
-                {task.dueAt && (
-                  <span className={`due ${overdue ? 'due-over' : ''}`} title="Due">
-                    {formatDate(task.dueAt)}
-                  </span>
-                )}
-                {task.assigneeId && <Avatar id={task.assigneeId} name={assignee ?? task.assigneeId} />}
-              </div>
-              {typing.length > 0 && (
-                <p className="typing" aria-live="polite">
-                  {typing.map((t) => t.user.name).join(', ')} {typing.length > 1 ? 'are' : 'is'} typing…
-                </p>
-              )}
-            </li>
-          );
-        })}
+      <header className="column-head">
+        <h2>
+          <span className="column-name">{column.name}</span>{' '}
+          <span className="count" title="Cards in the column">
+            {cards.length}
+          </span>
+        </h2>
+        {column.wipLimit !== null && (
+          <span className={`wip wip-${wip}`} title={`WIP limit: at most ${column.wipLimit} cards`}>
+            <span className="sr-only">WIP </span>
+            {cards.length} / {column.wipLimit}
+            {wip === 'full' ? ' full' : wip === 'over' ? ' over' : ''}
+          </span>
+        )}
+      </header>
+      <ol ref={list} className="cards" aria-label={`${column.name} cards`}>
+        {cards.map((task) => (
+          <Card key={task.id} {...props} task={task} onKey={onKey} />
+        ))}
       </ol>
-      {canEdit && <NewCard status={status} onCreate={props.onCreate} columnTitle={title} />}
+      {canEdit && <NewCard column={column} onCreate={actions.createTask} />}
     </section>
   );
 }
 
-function NewCard({ status, columnTitle, onCreate }: { status: TaskStatus; columnTitle: string; onCreate: BoardProps['onCreate'] }) {
+function Card(props: ColumnProps & { task: Task; onKey: (e: KeyboardEvent, task: Task) => void }) {
+  const { task, canEdit, dragging, setDragging, actions } = props;
+  const typing = props.typing.get(task.id) ?? [];
+  const assignee = props.nameOf(task.assigneeId);
+  const overdue = task.dueAt !== null && task.status !== 'done' && Date.parse(task.dueAt) < Date.now();
+  const priority = PRIORITIES.find((p) => p.priority === task.priority);
+  return (
+    <li
+      data-task-id={task.id}
+      className={`card ${dragging === task.id ? 'card-dragging' : ''}`}
+      aria-label={task.title}
+      tabIndex={0}
+      draggable={canEdit}
+      onDragStart={(e) => {
+        e.stopPropagation();
+        e.dataTransfer.setData(DRAG_TASK, task.id);
+        e.dataTransfer.effectAllowed = 'move';
+        setDragging(task.id);
+      }}
+      onDragEnd={() => setDragging(undefined)}
+      onKeyDown={(e) => props.onKey(e, task)}
+      onDoubleClick={() => actions.openTask(task.id)}
+    >
+      <button type="button" className="card-title" onClick={() => actions.openTask(task.id)} tabIndex={-1}>
+        {task.title}
+      </button>
+      {(task.labels.length > 0 || task.priority !== 'medium') && (
+        <div className="card-tags">
+          {priority && task.priority !== 'medium' && (
+            <span className={`prio prio-${task.priority}`} title={`Priority: ${priority.title}`}>
+              <span className="sr-only">Priority: </span>
+              {priority.title}
+            </span>
+          )}
+          {task.labels.map((l) => (
+            <span key={l} className="chip" title={`Label: ${l}`}>
+              {l}
+            </span>
+          ))}
+        </div>
+      )}
+      {(task.dueAt || task.assigneeId) && (
+        <div className="card-meta">
+          {task.dueAt ? (
+            <span className={`due ${overdue ? 'due-over' : ''}`} title="Due">
+              {formatDate(task.dueAt)}
+            </span>
+          ) : (
+            <span />
+          )}
+          {task.assigneeId && <Avatar id={task.assigneeId} name={assignee ?? task.assigneeId} />}
+        </div>
+      )}
+      {typing.length > 0 && (
+        <p className="typing" aria-live="polite">
+          {typing.map((t) => t.user.name).join(', ')} {typing.length > 1 ? 'are' : 'is'} typing…
+        </p>
+      )}
+    </li>
+  );
+}
+
+function NewCard({ column, onCreate }: { column: Column; onCreate: BoardActions['createTask'] }) {
   const [title, setTitle] = useState('');
   return (
     <form
       className="new-card"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (title.trim() && (await onCreate(status, title.trim()))) setTitle('');
+        if (title.trim() && (await onCreate(column.id, title.trim()))) setTitle('');
       }}
     >
       <input
-        aria-label={`New task in ${columnTitle}`}
+        aria-label={`New task in ${column.name}`}
         placeholder="+ Add a task"
         value={title}
         maxLength={200}

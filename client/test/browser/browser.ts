@@ -65,8 +65,17 @@ export async function signIn(page: Page, url: string, name: string): Promise<voi
   await page.getByRole('heading', { name: 'Plans' }).waitFor();
 }
 
-export function column(page: Page, title: 'To do' | 'In progress' | 'Done'): Locator {
-  return page.getByRole('region', { name: title });
+/** A column of the board, by its name. */
+export function column(page: Page, name: string): Locator {
+  return page.getByRole('region', { name, exact: true });
+}
+
+/** The titles of the cards a column shows, in order (a card is named by its title). */
+export async function cardTitles(page: Page, columnName: string): Promise<string[]> {
+  return column(page, columnName)
+    .getByRole('list', { name: `${columnName} cards`, exact: true })
+    .getByRole('listitem')
+    .evaluateAll((items) => items.map((li) => li.getAttribute('aria-label') ?? ''));
 }
 
 export function card(page: Page, title: string): Locator {
@@ -83,7 +92,7 @@ export async function live(page: Page, timeout = 10_000): Promise<void> {
 }
 
 /** Adds a task to a column through the page. */
-export async function addTask(page: Page, columnTitle: 'To do' | 'In progress' | 'Done', title: string): Promise<void> {
+export async function addTask(page: Page, columnTitle: string, title: string): Promise<void> {
   const input = page.getByLabel(`New task in ${columnTitle}`);
   await input.fill(title);
   await input.press('Enter');
