@@ -1,18 +1,23 @@
 /**
  * The plan's columns, in order, and their cards. Cards move by drag and drop (mouse) or
- * from the keyboard (Alt + arrow keys on a focused card). The page makes the REST calls
+ * from the keyboard (Alt + arrow keys on a focused card); columns are reordered by
+ * dragging their header or with their settings' buttons. The page makes the REST calls
  * (`actions`); this only says where things go.
  */
-import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import type { Column, Task } from 'liveplan-client';
+import { useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
+import type { Column, ColumnPatch, Task, TaskStatus } from 'liveplan-client';
 import type { TypingEntry } from 'liveplan-client/react';
-import { columnTasks, keyboardMove, landing, PRIORITIES, wipState, type Anchor, type ArrowKey } from './board-state';
+import { CATEGORIES, columnTasks, keyboardMove, landing, PRIORITIES, wipState, type Anchor, type ArrowKey } from './board-state';
 import { Avatar } from './PresenceBar';
 
 export interface BoardActions {
   moveTask: (taskId: string, columnId: string, position: number) => void;
   openTask: (taskId: string) => void;
   createTask: (columnId: string, title: string) => Promise<boolean>;
+  addColumn: (name: string, category: TaskStatus) => Promise<boolean>;
+  updateColumn: (columnId: string, patch: ColumnPatch) => Promise<boolean>;
+  deleteColumn: (columnId: string, moveTo: string | undefined) => Promise<boolean>;
+  moveColumn: (columnId: string, index: number) => void;
 }
 
 export interface BoardProps {
@@ -20,6 +25,7 @@ export interface BoardProps {
   /** Every task, in board order. */
   tasks: Task[];
   canEdit: boolean;
+  isOwner: boolean;
   /** Who is typing (others only), by task id. */
   typing: Map<string, TypingEntry[]>;
   nameOf: (userId: string | null) => string | undefined;
@@ -27,6 +33,7 @@ export interface BoardProps {
 }
 
 const DRAG_TASK = 'application/x-liveplan-task';
+const DRAG_COLUMN = 'application/x-liveplan-column';
 
 export function Board(props: BoardProps) {
   const [dragging, setDragging] = useState<string>();
@@ -35,6 +42,7 @@ export function Board(props: BoardProps) {
       {props.columns.map((c, i) => (
         <ColumnView key={c.id} {...props} column={c} index={i} dragging={dragging} setDragging={setDragging} />
       ))}
+      {props.canEdit && <AddColumn onAdd={props.actions.addColumn} />}
     </div>
   );
 }
@@ -51,6 +59,7 @@ function ColumnView(props: ColumnProps) {
   const cards = columnTasks(tasks, column.id);
   const list = useRef<HTMLOListElement>(null);
   const [over, setOver] = useState(false);
+  const [settings, setSettings] = useState(false);
 
   /** Where a card dropped at `y` lands: before the card the user saw there, or after the last. */
   const dropAnchor = (y: number): Anchor => {
@@ -66,7 +75,9 @@ function ColumnView(props: ColumnProps) {
     return last ? { after: last.dataset.taskId! } : 'end';
   };
   const onDragOver = (e: DragEvent) => {
-    if (!canEdit || !e.dataTransfer.types.includes(DRAG_TASK)) return;
+    if (!canEdit) return;
+    const types = e.dataTransfer.types;
+    if (!types.includes(DRAG_TASK) && !types.includes(DRAG_COLUMN)) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = 'move';
     setOver(true);
@@ -74,6 +85,15 @@ function ColumnView(props: ColumnProps) {
   const onDrop = (e: DragEvent<HTMLElement>) => {
     setOver(false);
     if (!canEdit) return;
+    const columnId = e.dataTransfer.getData(DRAG_COLUMN);
+    if (columnId) {
+      e.preventDefault();
+      const r = e.currentTarget.getBoundingClientRect();
+      const insert = props.index + (e.clientX > r.left + r.width / 2 ? 1 : 0);
+      const from = props.columns.findIndex((c) => c.id === columnId);
+      actions.moveColumn(columnId, insert - (from !== -1 && from < insert ? 1 : 0));
+      return;
+    }
     const id = e.dataTransfer.getData(DRAG_TASK);
     if (!id) return;
     e.preventDefault();
@@ -106,7 +126,14 @@ function ColumnView(props: ColumnProps) {
       onDragLeave={() => setOver(false)}
       onDrop={onDrop}
     >
-      <header className="column-head">
+      <header
+        className="column-head"
+        draggable={canEdit}
+        onDragStart={(e) => {
+          e.dataTransfer.setData(DRAG_COLUMN, column.id);
+          e.dataTransfer.effectAllowed = 'move';
+        }}
+      >
         <h2>
           <span className="column-name">{column.name}</span>{' '}
           <span className="count" title="Cards in the column">
@@ -120,7 +147,22 @@ function ColumnView(props: ColumnProps) {
             {wip === 'full' ? ' full' : wip === 'over' ? ' over' : ''}
           </span>
         )}
+        {canEdit && (
+          <button
+            type="button"
+            className="link column-settings-toggle"
+            aria-expanded={settings}
+            aria-label={`Settings of column ${column.name}`}
+            title="Column settings"
+            onClick={() => setSettings((v) => !v)}
+          >
+            ⋯
+          </button>
+        )}
       </header>
+      {canEdit && settings && (
+        <ColumnSettings {...props} count={cards.length} onClose={() => setSettings(false)} />
+      )}
       <ol ref={list} className="cards" aria-label={`${column.name} cards`}>
         {cards.map((task) => (
           <Card key={task.id} {...props} task={task} onKey={onKey} />
@@ -193,6 +235,94 @@ function Card(props: ColumnProps & { task: Task; onKey: (e: KeyboardEvent, task:
   );
 }
 
+/** Rename, WIP limit (owners), move left or right, delete (asking where its cards go). */
+function ColumnSettings(props: ColumnProps & { count: number; onClose: () => void }) {
+  const { column, columns, index, count, actions, isOwner } = props;
+  const [name, setName] = useState(column.name);
+  const [wip, setWip] = useState(column.wipLimit === null ? '' : String(column.wipLimit));
+  const [deleting, setDeleting] = useState(false);
+  const others = columns.filter((c) => c.id !== column.id);
+  const [moveTo, setMoveTo] = useState(others[0]?.id ?? '');
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    const patch: ColumnPatch = {};
+    if (name.trim() && name.trim() !== column.name) patch.name = name.trim();
+    const limit = wip.trim() === '' ? null : Number(wip);
+    if (isOwner && limit !== column.wipLimit) patch.wipLimit = limit;
+    if (Object.keys(patch).length === 0 || (await actions.updateColumn(column.id, patch))) props.onClose();
+  };
+  const remove = async () => {
+    if (await actions.deleteColumn(column.id, count > 0 ? moveTo : undefined)) props.onClose();
+  };
+
+  return (
+    <div className="column-settings">
+      <form onSubmit={save} className="column-form">
+        <label>
+          Column name
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
+        </label>
+        {isOwner ? (
+          <label>
+            WIP limit (empty: none)
+            <input type="number" min={1} step={1} inputMode="numeric" value={wip} onChange={(e) => setWip(e.target.value)} />
+          </label>
+        ) : (
+          <p className="hint">WIP limit: {column.wipLimit ?? 'none'} (set by owners)</p>
+        )}
+        <div className="actions">
+          <button type="submit">Save</button>
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      <div className="actions">
+        <button type="button" disabled={index === 0} onClick={() => actions.moveColumn(column.id, index - 1)} aria-label={`Move column ${column.name} left`}>
+          ← Move left
+        </button>
+        <button
+          type="button"
+          disabled={index === columns.length - 1}
+          onClick={() => actions.moveColumn(column.id, index + 1)}
+          aria-label={`Move column ${column.name} right`}
+        >
+          Move right →
+        </button>
+      </div>
+      {deleting ? (
+        <div className="actions delete-column">
+          {count > 0 && (
+            <label>
+              Move its {count} {count === 1 ? 'card' : 'cards'} to
+              <select value={moveTo} onChange={(e) => setMoveTo(e.target.value)}>
+                {others.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <button type="button" className="danger" onClick={() => void remove()}>
+            Yes, delete “{column.name}”
+          </button>
+          <button type="button" onClick={() => setDeleting(false)}>
+            No
+          </button>
+        </div>
+      ) : (
+        <div className="actions">
+          <button type="button" className="danger" onClick={() => setDeleting(true)}>
+            Delete column
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
 function NewCard({ column, onCreate }: { column: Column; onCreate: BoardActions['createTask'] }) {
   const [title, setTitle] = useState('');
   return (
@@ -210,6 +340,39 @@ function NewCard({ column, onCreate }: { column: Column; onCreate: BoardActions[
         maxLength={200}
         onChange={(e) => setTitle(e.target.value)}
       />
+    </form>
+  );
+}
+
+function AddColumn({ onAdd }: { onAdd: BoardActions['addColumn'] }) {
+  const [name, setName] = useState('');
+  const [category, setCategory] = useState<TaskStatus>('in_progress');
+  return (
+    <form
+      className="add-column"
+      aria-label="Add a column"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (name.trim() && (await onAdd(name.trim(), category))) setName('');
+      }}
+    >
+      <label>
+        New column
+        <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Name" required maxLength={100} />
+      </label>
+      <label>
+        Category
+        <select value={category} onChange={(e) => setCategory(e.target.value as TaskStatus)}>
+          {CATEGORIES.map((c) => (
+            <option key={c.category} value={c.category}>
+              {c.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" disabled={!name.trim()}>
+        Add column
+      </button>
     </form>
   );
 }

@@ -8,19 +8,23 @@
  * because the task changed meanwhile (409 `conflict`): the board is loaded again.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { LivePlanError, type LivePlanClient, type PlanEvent, type PlanSnapshot, type Task, type UserRef } from 'liveplan-client';
+import { LivePlanError, type ColumnPatch, type LivePlanClient, type PlanEvent, type PlanSnapshot, type Task, type TaskStatus, type UserRef } from 'liveplan-client';
 import { usePlanWebSocket, type TypingEntry } from 'liveplan-client/react';
 import {
   applyEvent,
+  columnOrderAfter,
   columnTasks,
   fromSnapshot,
   isSamePlace,
   nameOf,
   progressOf,
   roleOf,
+  withColumn,
+  withColumnOrder,
   withComment,
   withComments,
   withMember,
+  withoutColumn,
   withoutTask,
   withTask,
   type BoardState,
@@ -243,10 +247,41 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     }
   };
 
+  /** A column change: its answer goes into the state; a failure is said, and answers false. */
+  const columnCall = async <T,>(call: () => Promise<T>, apply: (s: BoardState, answer: T) => BoardState): Promise<boolean> => {
+    try {
+      const answer = await call();
+      update((s) => apply(s, answer));
+      return true;
+    } catch (e) {
+      toast((e as Error).message, 'error');
+      return false;
+    }
+  };
+
   const actions: BoardActions = {
     moveTask: (id, columnId, position) => moveTask(id, columnId, position),
     openTask: setOpenId,
     createTask: (columnId, title) => createTask(columnId, title),
+    addColumn: (name: string, category: TaskStatus) =>
+      columnCall(() => client.api.createColumn(planId, { name, category }), withColumn),
+    updateColumn: (columnId: string, patch: ColumnPatch) => columnCall(() => client.api.updateColumn(columnId, patch), withColumn),
+    deleteColumn: (columnId, moveTo) =>
+      columnCall(
+        () => client.api.deleteColumn(columnId, moveTo),
+        (s) => withoutColumn(s, columnId, moveTo ?? null),
+      ),
+    moveColumn: (columnId, index) => {
+      const order = stateRef.current && columnOrderAfter(stateRef.current.columns, columnId, index);
+      if (!order) return;
+      update((s) => withColumnOrder(s, order));
+      void columnCall(
+        () => client.api.reorderColumns(planId, order),
+        (s, answer) => withColumnOrder(s, answer.columnIds),
+      ).then((ok) => {
+        if (!ok) void load(); // back to the server's order
+      });
+    },
   };
 
   if (loadError && !state)
@@ -312,6 +347,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
         columns={state.columns}
         tasks={state.tasks}
         canEdit={canEdit}
+        isOwner={role === 'owner'}
         typing={typing}
         nameOf={(id) => nameOf(state, id)}
         actions={actions}

@@ -12,6 +12,8 @@ import {
   cardTitles,
   closeAll,
   column,
+  columnNames,
+  columnSettings,
   connection,
   launch,
   live,
@@ -162,6 +164,9 @@ describe('the board page in Chromium', () => {
     await viewer.waitForTimeout(500);
     for (const page of [viewer, ann]) expect(await cardTitles(page, 'To do')).toEqual(['Locked']);
     expect(await cardTitles(viewer, 'Done')).toEqual([]);
+    // Nor can a viewer change the columns.
+    expect(await viewer.getByRole('button', { name: /^Settings of column/ }).count()).toBe(0);
+    expect(await viewer.getByRole('form', { name: 'Add a column' }).count()).toBe(0);
   });
 
   it('works at 360 px wide: the columns scroll sideways inside the board, with snap, and a card opens', async () => {
@@ -171,6 +176,11 @@ describe('the board page in Chromium', () => {
     await page.getByRole('button', { name: 'Create plan' }).click();
     await live(page);
     await addTask(page, 'Done', 'Milk');
+    // A WIP limit, set in the column's settings (which fit too).
+    const settings = await columnSettings(page, 'Done');
+    await settings.getByLabel('WIP limit').fill('3');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await column(page, 'Done').getByText('1 / 3').waitFor();
     // The page itself is not wider than the screen: only the board scrolls sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     const board = page.getByRole('group', { name: 'Board' });
@@ -189,4 +199,96 @@ describe('the board page in Chromium', () => {
     await card(page, 'Milk').getByRole('button').click();
     await page.getByRole('dialog', { name: 'Milk' }).waitFor();
   });
+
+  it('a card dragged to a column at its WIP limit is refused with a visible message', async () => {
+    const { ann, bob, planId } = await twoOnOneBoard();
+    await addTask(ann, 'In progress', 'Busy');
+    await addTask(ann, 'To do', 'Waiting');
+    // The owner sets a WIP limit of 1 on "In progress" (which holds one card).
+    const settings = await columnSettings(ann, 'In progress');
+    await settings.getByLabel('WIP limit').fill('1');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    for (const page of [ann, bob]) await column(page, 'In progress').getByText('1 / 1 full').waitFor({ timeout: 2000 });
+
+    // The editor drags another card there.
+    await card(bob, 'Waiting').waitFor();
+    await card(bob, 'Waiting').dragTo(column(bob, 'In progress'));
+    const alert = bob.getByRole('alert').getByText('“In progress” is at its WIP limit (1): “Waiting” was put back.');
+    await alert.waitFor({ timeout: 2000 });
+    expect(await bob.getByRole('button', { name: 'Move anyway' }).count()).toBe(0); // editors cannot force
+    for (const page of [bob, ann]) {
+      await expect.poll(() => cardTitles(page, 'To do'), { timeout: 1000 }).toEqual(['Waiting']);
+      expect(await cardTitles(page, 'In progress')).toEqual(['Busy']);
+    }
+    // The server still has it where it was.
+    const snapshot = await serverSnapshot(planId);
+    const waiting = snapshot.tasks.find((t) => t.title === 'Waiting')!;
+    expect(snapshot.columns.find((c) => c.id === waiting.columnId)?.name).toBe('To do');
+    expect(snapshot.columns.find((c) => c.name === 'In progress')?.wipLimit).toBe(1);
+  });
+
+  it('an owner can force a full column', async () => {
+    const { ann, bob, planId } = await twoOnOneBoard();
+    await addTask(ann, 'In progress', 'Busy');
+    await addTask(ann, 'To do', 'Hotfix');
+    const settings = await columnSettings(ann, 'In progress');
+    await settings.getByLabel('WIP limit').fill('1');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await column(ann, 'In progress').getByText('1 / 1 full').waitFor();
+
+    await card(ann, 'Hotfix').dragTo(column(ann, 'In progress'));
+    await ann.getByRole('alert').getByText(/“In progress” is at its WIP limit \(1\)/).waitFor({ timeout: 2000 });
+    await expect.poll(() => cardTitles(ann, 'To do'), { timeout: 1000 }).toEqual(['Hotfix']);
+    await ann.getByRole('button', { name: 'Move anyway' }).click();
+    for (const page of [ann, bob]) {
+      await column(page, 'In progress').getByRole('listitem', { name: 'Hotfix' }).waitFor({ timeout: 2000 });
+      await column(page, 'In progress').getByText('2 / 1 over').waitFor({ timeout: 1000 });
+    }
+    const snapshot = await serverSnapshot(planId);
+    const hotfix = snapshot.tasks.find((t) => t.title === 'Hotfix')!;
+    expect(snapshot.columns.find((c) => c.id === hotfix.columnId)?.name).toBe('In progress');
+  });
+
+  it('a column created by one user appears for the other and its rename too', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    // Bob (an editor) adds a column.
+    const add = bob.getByRole('form', { name: 'Add a column' });
+    await add.getByLabel('New column').fill('Review');
+    await add.getByLabel('Category').selectOption({ label: 'In progress' });
+    await add.getByRole('button', { name: 'Add column' }).click();
+    await column(ann, 'Review').waitFor({ timeout: 2000 });
+    expect(await columnNames(ann)).toEqual(['To do', 'In progress', 'Done', 'Review']);
+
+    // Ann renames it; Bob sees the new name.
+    const settings = await columnSettings(ann, 'Review');
+    await settings.getByLabel('Column name').fill('QA');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await column(bob, 'QA').waitFor({ timeout: 2000 });
+    expect(await column(bob, 'Review').count()).toBe(0);
+
+    // Bob moves it before "Done" from the keyboard; Ann sees the order.
+    const qa = await columnSettings(bob, 'QA');
+    await qa.getByRole('button', { name: 'Move column QA left' }).focus();
+    await bob.keyboard.press('Enter');
+    await expect.poll(() => columnNames(ann), { timeout: 2000 }).toEqual(['To do', 'In progress', 'QA', 'Done']);
+    await expect.poll(() => columnNames(bob)).toEqual(['To do', 'In progress', 'QA', 'Done']);
+
+    // A column with cards is deleted after saying where they go.
+    await addTask(ann, 'QA', 'Check it');
+    await card(bob, 'Check it').waitFor({ timeout: 1000 });
+    await qa.getByRole('button', { name: 'Delete column' }).click();
+    await qa.getByLabel('Move its 1 card to').selectOption({ label: 'Done' });
+    await qa.getByRole('button', { name: 'Yes, delete “QA”' }).click();
+    for (const page of [bob, ann]) {
+      await expect.poll(() => columnNames(page), { timeout: 2000 }).toEqual(['To do', 'In progress', 'Done']);
+      expect(await cardTitles(page, 'Done')).toEqual(['Check it']);
+    }
+  });
 });
+
+/** The plan as the server holds it (read with Ann's token). */
+async function serverSnapshot(planId: string) {
+  const url = server!.url;
+  const { token } = await new LivePlanApi({ url }).devToken({ userId: 'u-ann', name: 'Ann' });
+  return new LivePlanApi({ url, token }).getPlan(planId);
+}

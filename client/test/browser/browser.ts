@@ -78,6 +78,21 @@ export async function cardTitles(page: Page, columnName: string): Promise<string
     .evaluateAll((items) => items.map((li) => li.getAttribute('aria-label') ?? ''));
 }
 
+/** The names of the board's columns, in order. */
+export async function columnNames(page: Page): Promise<string[]> {
+  return page
+    .getByRole('group', { name: 'Board' })
+    .getByRole('region')
+    .evaluateAll((sections) => sections.map((s) => s.getAttribute('aria-label') ?? ''));
+}
+
+/** Opens a column's settings (editors). */
+export async function columnSettings(page: Page, columnName: string): Promise<Locator> {
+  const col = column(page, columnName);
+  await col.getByRole('button', { name: `Settings of column ${columnName}`, exact: true }).click();
+  return col;
+}
+
 export function card(page: Page, title: string): Locator {
   return page.getByRole('listitem', { name: title, exact: true });
 }
