@@ -24,6 +24,9 @@ export interface BoardProps {
   columns: Column[];
   /** Every task, in board order. */
   tasks: Task[];
+  /** Whether the filter bar lets a card show. */
+  visible: (task: Task) => boolean;
+  filtering: boolean;
   canEdit: boolean;
   isOwner: boolean;
   /** Who is typing (others only), by task id. */
@@ -56,7 +59,8 @@ interface ColumnProps extends BoardProps {
 
 function ColumnView(props: ColumnProps) {
   const { column, tasks, canEdit, dragging, setDragging, actions } = props;
-  const cards = columnTasks(tasks, column.id);
+  const all = columnTasks(tasks, column.id);
+  const cards = all.filter(props.visible);
   const list = useRef<HTMLOListElement>(null);
   const [over, setOver] = useState(false);
   const [settings, setSettings] = useState(false);
@@ -110,14 +114,14 @@ function ColumnView(props: ColumnProps) {
     if (!e.altKey || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
     e.preventDefault();
     if (!canEdit) return;
-    const to = keyboardMove(props.columns, tasks, task.id, e.key as ArrowKey);
+    const to = keyboardMove(props.columns, tasks, task.id, e.key as ArrowKey, props.visible);
     if (!to) return;
     actions.moveTask(task.id, to.columnId, to.position);
     // The card is drawn again in its new place: keep the keyboard on it.
     requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-task-id="${CSS.escape(task.id)}"]`)?.focus());
   };
 
-  const wip = wipState(column, cards.length);
+  const wip = wipState(column, all.length);
   return (
     <section
       className={`column ${over ? 'column-dragover' : ''} ${wip === 'full' || wip === 'over' ? `column-wip-${wip}` : ''}`}
@@ -136,14 +140,14 @@ function ColumnView(props: ColumnProps) {
       >
         <h2>
           <span className="column-name">{column.name}</span>{' '}
-          <span className="count" title="Cards in the column">
-            {cards.length}
+          <span className="count" title={props.filtering ? 'Cards shown of cards in the column' : 'Cards in the column'}>
+            {props.filtering ? `${cards.length} of ${all.length}` : all.length}
           </span>
         </h2>
         {column.wipLimit !== null && (
           <span className={`wip wip-${wip}`} title={`WIP limit: at most ${column.wipLimit} cards`}>
             <span className="sr-only">WIP </span>
-            {cards.length} / {column.wipLimit}
+            {all.length} / {column.wipLimit}
             {wip === 'full' ? ' full' : wip === 'over' ? ' over' : ''}
           </span>
         )}
@@ -161,13 +165,16 @@ function ColumnView(props: ColumnProps) {
         )}
       </header>
       {canEdit && settings && (
-        <ColumnSettings {...props} count={cards.length} onClose={() => setSettings(false)} />
+        <ColumnSettings {...props} count={all.length} onClose={() => setSettings(false)} />
       )}
       <ol ref={list} className="cards" aria-label={`${column.name} cards`}>
         {cards.map((task) => (
           <Card key={task.id} {...props} task={task} onKey={onKey} />
         ))}
       </ol>
+      {props.filtering && cards.length < all.length && (
+        <p className="hint hidden-count">{all.length - cards.length} hidden by the filter</p>
+      )}
       {canEdit && <NewCard column={column} onCreate={actions.createTask} />}
     </section>
   );

@@ -31,6 +31,8 @@ import {
 } from './board-state';
 import { Board, type BoardActions } from './Board';
 import { ConnectionState } from './ConnectionState';
+import { FilterBar } from './FilterBar';
+import { isFiltering, labelsOf, matches, NO_FILTER, type BoardFilter } from './filters';
 import { Members } from './Members';
 import { PresenceBar } from './PresenceBar';
 import { TaskDialog } from './TaskDialog';
@@ -99,6 +101,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
   const [loadError, setLoadError] = useState<string>();
   const [openId, setOpenId] = useState<string>();
   const [showMembers, setShowMembers] = useState(false);
+  const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
   /** Events at or before this seq are already in the state (a snapshot taken after they happened). */
   const baseSeq = useRef(0);
   const openRef = useRef(openId);
@@ -284,6 +287,8 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     },
   };
 
+  const visible = useCallback((t: Task) => matches(t, filter), [filter]);
+
   if (loadError && !state)
     return (
       <section className="notice">
@@ -304,7 +309,8 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
   const canEdit = role === 'editor' || role === 'owner';
   const progress = progressOf(state);
   const open = openId ? state.tasks.find((t) => t.id === openId) : undefined;
-  const labels = [...new Set(state.tasks.flatMap((t) => t.labels))].sort((a, b) => a.localeCompare(b));
+  const labels = labelsOf(state.tasks);
+  const filtering = isFiltering(filter);
 
   return (
     <div className="board-page">
@@ -342,10 +348,20 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
           onClose={() => setShowMembers(false)}
         />
       )}
+      <FilterBar
+        filter={filter}
+        onChange={setFilter}
+        labels={labels}
+        members={state.members}
+        shown={filtering ? state.tasks.filter(visible).length : state.tasks.length}
+        total={state.tasks.length}
+      />
       <p className="hint keyboard-hint">Drag cards between columns, or focus one and use Alt + arrow keys. Enter opens it.</p>
       <Board
         columns={state.columns}
         tasks={state.tasks}
+        visible={visible}
+        filtering={filtering}
         canEdit={canEdit}
         isOwner={role === 'owner'}
         typing={typing}

@@ -196,6 +196,9 @@ describe('the board page in Chromium', () => {
     const [todo, done] = await Promise.all([column(page, 'To do').boundingBox(), column(page, 'Done').boundingBox()]);
     expect(todo!.width).toBeGreaterThan(250);
     expect(done!.x).toBeGreaterThan(todo!.x + todo!.width - 1);
+    // The filter bar fits too.
+    const bar = await page.getByRole('search', { name: 'Filter cards' }).boundingBox();
+    expect(bar!.x + bar!.width).toBeLessThanOrEqual(360);
     await card(page, 'Milk').getByRole('button').click();
     await page.getByRole('dialog', { name: 'Milk' }).waitFor();
   });
@@ -283,6 +286,47 @@ describe('the board page in Chromium', () => {
       await expect.poll(() => columnNames(page), { timeout: 2000 }).toEqual(['To do', 'In progress', 'Done']);
       expect(await cardTitles(page, 'Done')).toEqual(['Check it']);
     }
+  });
+
+  it('the filter bar hides cards by label', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    for (const title of ['Crash on save', 'Write docs', 'Wrong colour']) await addTask(ann, 'To do', title);
+    // Two of them get the label "bug" (and one is urgent), in the task dialog.
+    for (const [title, urgent] of [
+      ['Crash on save', true],
+      ['Wrong colour', false],
+    ] as const) {
+      await card(ann, title).getByRole('button').click();
+      const dialog = ann.getByRole('dialog', { name: title });
+      await dialog.getByLabel('Add a label').fill('bug');
+      await dialog.getByLabel('Add a label').press('Enter');
+      if (urgent) await dialog.getByLabel('Priority').selectOption({ label: 'Urgent' });
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await ann.getByRole('status').getByText('Saved').first().waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    }
+    // The cards show them, on the other page too.
+    await card(bob, 'Crash on save').getByText('Urgent').waitFor({ timeout: 2000 });
+    await card(bob, 'Wrong colour').getByText('bug').waitFor({ timeout: 2000 });
+
+    const bar = bob.getByRole('search', { name: 'Filter cards' });
+    await bar.getByLabel('Label').selectOption('bug');
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Crash on save', 'Wrong colour']);
+    await bar.getByText('Showing 2 of 3 cards').waitFor();
+    // A move in the filtered view lands at the real place: above "Crash on save", with
+    // the hidden "Write docs" staying after both.
+    await card(bob, 'Wrong colour').focus();
+    await bob.keyboard.press('Alt+ArrowUp');
+    await expect.poll(() => cardTitles(ann, 'To do'), { timeout: 1000 }).toEqual(['Wrong colour', 'Crash on save', 'Write docs']);
+    // Text search and priority narrow it further; "Clear filters" shows everything again.
+    await bar.getByLabel('Priority').selectOption({ label: 'Urgent' });
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Crash on save']);
+    await bar.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Wrong colour', 'Crash on save', 'Write docs']);
+    await bar.getByLabel('Search').fill('docs');
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Write docs']);
+    // Ann's page was never filtered.
+    expect(await cardTitles(ann, 'To do')).toEqual(['Wrong colour', 'Crash on save', 'Write docs']);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   withTask,
   type BoardState,
 } from '../../board/src/board-state.js';
+import { isFiltering, labelsOf, matches, NO_FILTER, UNASSIGNED } from '../../board/src/filters.js';
 
 const col = (id: string, position: number, category: Column['category'] = 'todo', wipLimit: number | null = null): Column => ({
   id,
@@ -293,5 +294,25 @@ describe('where a move lands', () => {
     expect(columnOrderAfter(s.columns, 'todo', 1)).toEqual(['doing', 'todo', 'done']);
     expect(columnOrderAfter(s.columns, 'todo', 0)).toBeUndefined();
     expect(columnOrderAfter(s.columns, 'nope', 0)).toBeUndefined();
+  });
+});
+
+describe('the filter bar', () => {
+  const t = task('a', 'todo', 0, 1, { title: 'Write the docs', description: 'README and Protocol', labels: ['docs', 'v2'], priority: 'high', assigneeId: 'bob' });
+
+  it('matches text in the title or description, a label, a priority, an assignee', () => {
+    expect(matches(t, NO_FILTER)).toBe(true);
+    expect(isFiltering(NO_FILTER)).toBe(false);
+    expect(matches(t, { ...NO_FILTER, text: 'protocol write' })).toBe(true);
+    expect(matches(t, { ...NO_FILTER, text: 'tests' })).toBe(false);
+    expect(matches(t, { ...NO_FILTER, label: 'v2' })).toBe(true);
+    expect(matches(t, { ...NO_FILTER, label: 'bug' })).toBe(false);
+    expect(matches(t, { ...NO_FILTER, priority: 'high' })).toBe(true);
+    expect(matches(t, { ...NO_FILTER, priority: 'low' })).toBe(false);
+    expect(matches(t, { ...NO_FILTER, assignee: 'bob' })).toBe(true);
+    expect(matches(t, { ...NO_FILTER, assignee: UNASSIGNED })).toBe(false);
+    expect(matches({ ...t, assigneeId: null }, { ...NO_FILTER, assignee: UNASSIGNED })).toBe(true);
+    expect(isFiltering({ ...NO_FILTER, label: 'v2' })).toBe(true);
+    expect(labelsOf([t, task('b', 'todo', 1, 1, { labels: ['bug', 'docs'] })])).toEqual(['bug', 'docs', 'v2']);
   });
 });
