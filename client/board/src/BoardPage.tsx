@@ -26,6 +26,7 @@ import {
   withMember,
   withoutColumn,
   withoutTask,
+  wipMessage,
   withTask,
   type BoardState,
 } from './board-state';
@@ -69,13 +70,6 @@ interface PendingMoves {
   latest: number;
   guess: Place;
   home: Place;
-}
-
-/** The column and limit a 409 `wip_limit` is about (the state's, else the server's message). */
-function wipMessage(state: BoardState | undefined, columnId: string, error: LivePlanError, title: string, what: string): string {
-  const column = state?.columns.find((c) => c.id === columnId);
-  const limit = column?.wipLimit ?? /\((\d+) tasks?\)/.exec(error.message)?.[1] ?? '?';
-  return `“${column?.name ?? 'The column'}” is at its WIP limit (${limit}): “${title}” ${what}.`;
 }
 
 export function BoardPage({ planId, me, client }: { planId: string; me: UserRef; client: LivePlanClient }) {
@@ -214,7 +208,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
                 const now = st.tasks.find((t) => t.id === taskId);
                 return now && now.columnId === columnId ? withTask(st, { ...now, ...p.home }) : st;
               });
-            const text = wipMessage(stateRef.current, columnId, err, task.title, 'was put back');
+            const text = wipMessage(stateRef.current?.columns ?? [], columnId, err.message, task.title, 'was put back');
             if (isOwner())
               toast(`${text} As an owner, you may move it anyway.`, 'error', {
                 label: 'Move anyway',
@@ -241,7 +235,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
       return true;
     } catch (e) {
       if (e instanceof LivePlanError && e.code === 'wip_limit') {
-        const text = wipMessage(stateRef.current, columnId, e, title, 'was not added');
+        const text = wipMessage(stateRef.current?.columns ?? [], columnId, e.message, title, 'was not added');
         if (isOwner())
           toast(`${text} As an owner, you may add it anyway.`, 'error', { label: 'Add anyway', run: () => void createTask(columnId, title, true) });
         else toast(text, 'error');

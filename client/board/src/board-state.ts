@@ -236,6 +236,16 @@ export function wipState(column: Column, count: number): 'none' | 'under' | 'ful
   return count > column.wipLimit ? 'over' : count === column.wipLimit ? 'full' : 'under';
 }
 
+/**
+ * What the page says when the server refused a card (409 `wip_limit`): the column and its
+ * limit, from the state, else from the server's message (`… is at its WIP limit of 1; …`).
+ */
+export function wipMessage(columns: Column[], columnId: string, serverMessage: string, title: string, what: string): string {
+  const column = columns.find((c) => c.id === columnId);
+  const limit = column?.wipLimit ?? /WIP limit (?:of |\()(\d+)/.exec(serverMessage)?.[1] ?? '?';
+  return `“${column?.name ?? /column "([^"]*)"/.exec(serverMessage)?.[1] ?? 'The column'}” is at its WIP limit (${limit}): “${title}” ${what}.`;
+}
+
 export function progressOf(state: BoardState): Progress {
   const count = (s: TaskStatus) => state.tasks.filter((t) => t.status === s).length;
   const total = state.tasks.length;

@@ -9,6 +9,7 @@ import {
   keyboardMove,
   landing,
   progressOf,
+  wipMessage,
   wipState,
   withColumn,
   withComments,
@@ -246,6 +247,11 @@ describe('the board state', () => {
     expect(wipState(col('x', 0, 'todo', 3), 2)).toBe('under');
     expect(wipState(col('x', 0, 'todo', 3), 3)).toBe('full');
     expect(wipState(col('x', 0, 'todo', 3), 4)).toBe('over');
+    // The message names the column and its limit: the state's, else the server's.
+    const cols = [{ ...col('doing', 0, 'in_progress', 2), name: 'Doing' }];
+    expect(wipMessage(cols, 'doing', '', 'Ship', 'was put back')).toBe('“Doing” is at its WIP limit (2): “Ship” was put back.');
+    const server = 'column "Review" is at its WIP limit of 1; an owner may send "force": true';
+    expect(wipMessage([], 'review', server, 'Ship', 'was not added')).toBe('“Review” is at its WIP limit (1): “Ship” was not added.');
     // A renamed column keeps its place and its tasks.
     const s = withColumn(fromSnapshot(snapshot([task('a', 'doing', 0)])), { ...col('doing', 7, 'in_progress'), name: 'Busy' });
     expect(s.columns.map((c) => c.name)).toEqual(['TODO', 'Busy', 'DONE']);
