@@ -300,7 +300,9 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     );
 
   const role = roleOf(state, me.id);
-  const canEdit = role === 'editor' || role === 'owner';
+  // An archived plan is read-only for everyone until an owner restores it.
+  const archived = state.plan.archivedAt !== null;
+  const canEdit = (role === 'editor' || role === 'owner') && !archived;
   const progress = progressOf(state);
   const open = openId ? state.tasks.find((t) => t.id === openId) : undefined;
   const labels = labelsOf(state.tasks);
@@ -330,7 +332,11 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
         <span>
           {progress.done} of {progress.total} done ({progress.percent}%)
         </span>
-        {!canEdit && <span className="hint">You can view this plan; only editors can change it.</span>}
+        {archived ? (
+          <span className="hint">This plan is archived: it is read-only until an owner restores it.</span>
+        ) : (
+          !canEdit && <span className="hint">You can view this plan; only editors can change it.</span>
+        )}
       </div>
       {showMembers && (
         <Members

@@ -187,6 +187,8 @@ export function applyEvent(state: BoardState, event: PlanEvent): BoardState {
     case 'columns-reordered':
       return withColumnOrder(state, event.data.columnIds);
     case 'plan-updated':
+    case 'plan-archived':
+    case 'plan-restored':
       return { ...state, plan: event.data.plan };
     case 'plan-deleted':
       return { ...state, deleted: true };
@@ -196,7 +198,10 @@ export function applyEvent(state: BoardState, event: PlanEvent): BoardState {
     case 'member-removed':
       return { ...state, members: state.members.filter((m) => m.userId !== event.data.member.userId) };
     case 'comment-added':
+    case 'comment-updated':
       return withComment(state, event.data.comment);
+    case 'comment-deleted':
+      return withoutComment(state, event.data.taskId, event.data.commentId);
     case 'progress-updated':
       return state; // progress is counted from the tasks
     default:
@@ -209,10 +214,20 @@ export function withMember(state: BoardState, member: Member): BoardState {
   return { ...state, members: [...others, member] };
 }
 
+/** A comment as added or edited (comments of a task not loaded are not kept). */
 export function withComment(state: BoardState, comment: Comment): BoardState {
   const list = state.comments[comment.taskId];
-  if (!list || list.some((c) => c.id === comment.id)) return state; // not loaded, or known
-  return { ...state, comments: { ...state.comments, [comment.taskId]: [...list, comment] } };
+  if (!list) return state;
+  const old = list.find((c) => c.id === comment.id);
+  if (old && (old.updatedAt ?? '') >= (comment.updatedAt ?? '')) return state; // known
+  const next = old ? list.map((c) => (c.id === comment.id ? comment : c)) : [...list, comment];
+  return { ...state, comments: { ...state.comments, [comment.taskId]: next } };
+}
+
+export function withoutComment(state: BoardState, taskId: string, commentId: string): BoardState {
+  const list = state.comments[taskId];
+  if (!list?.some((c) => c.id === commentId)) return state;
+  return { ...state, comments: { ...state.comments, [taskId]: list.filter((c) => c.id !== commentId) } };
 }
 
 export function withComments(state: BoardState, taskId: string, loaded: Comment[]): BoardState {

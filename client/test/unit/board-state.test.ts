@@ -242,6 +242,20 @@ describe('the board state', () => {
     expect(s.comments.a?.map((x) => x.id)).toEqual(['1', '2']);
   });
 
+  it('applies an edited or deleted comment, and an archived or restored plan', () => {
+    let s = fromSnapshot(snapshot([task('a', 'todo', 0)]));
+    const c = (id: string, body = id, updatedAt: string | null = null) => ({ id, taskId: 'a', authorId: 'u', body, createdAt: '', updatedAt });
+    s = withComments(s, 'a', [c('1'), c('2')]);
+    s = applyEvent(s, event('comment-updated', { comment: c('1', 'edited', '2026-12-01T00:00:01Z') }));
+    s = applyEvent(s, event('comment-deleted', { commentId: '2', taskId: 'a' }));
+    expect(s.comments.a?.map((x) => x.body)).toEqual(['edited']);
+    const archived = { ...s.plan, archivedAt: '2026-12-01T00:00:02Z' };
+    s = applyEvent(s, event('plan-archived', { plan: archived }));
+    expect(s.plan.archivedAt).toBe('2026-12-01T00:00:02Z');
+    s = applyEvent(s, event('plan-restored', { plan: { ...archived, archivedAt: null } }));
+    expect(s.plan.archivedAt).toBeNull();
+  });
+
   it('says when a column is at or over its WIP limit', () => {
     expect(wipState(col('x', 0), 5)).toBe('none');
     expect(wipState(col('x', 0, 'todo', 3), 2)).toBe('under');
