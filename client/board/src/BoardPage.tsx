@@ -1,27 +1,39 @@
 /**
  * One plan as a live board: a snapshot, then every event after its seq (the hook joins
  * with `since`), with this page's own writes applied from their answers.
+ *
+ * A move is shown at once (a guess) and made with one `moveTask` call; its answer
+ * replaces the guess. Refused because the column is full (409 `wip_limit`): the card goes
+ * back and a message names the column and its limit (owners may move it anyway). Refused
+ * because the task changed meanwhile (409 `conflict`): the board is loaded again.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { LivePlanClient, PlanEvent, PlanSnapshot, Task, TaskStatus, UserRef } from 'liveplan-client';
+import { LivePlanError, type ColumnPatch, type LivePlanClient, type PlanEvent, type PlanSnapshot, type Task, type TaskStatus, type UserRef } from 'liveplan-client';
 import { usePlanWebSocket, type TypingEntry } from 'liveplan-client/react';
 import {
   applyEvent,
+  columnOrderAfter,
+  columnTasks,
   fromSnapshot,
+  isSamePlace,
   nameOf,
-  planMove,
   progressOf,
   roleOf,
+  withColumn,
+  withColumnOrder,
   withComment,
   withComments,
   withMember,
-  withOrder,
+  withoutColumn,
   withoutTask,
+  wipMessage,
   withTask,
   type BoardState,
 } from './board-state';
-import { Board } from './Board';
+import { Board, type BoardActions } from './Board';
 import { ConnectionState } from './ConnectionState';
+import { FilterBar } from './FilterBar';
+import { isFiltering, labelsOf, matches, NO_FILTER, type BoardFilter } from './filters';
 import { Members } from './Members';
 import { PresenceBar } from './PresenceBar';
 import { TaskDialog } from './TaskDialog';
@@ -32,6 +44,7 @@ function taskOf(event: PlanEvent): string | undefined {
   switch (event.type) {
     case 'task-created':
     case 'task-updated':
+    case 'task-moved':
       return event.data.task.id;
     case 'task-deleted':
       return event.data.taskId;
@@ -42,13 +55,47 @@ function taskOf(event: PlanEvent): string | undefined {
   }
 }
 
+/** What a toast says someone did to the open card. */
+const DID: Partial<Record<PlanEvent['type'], string>> = {
+  'task-deleted': 'deleted',
+  'comment-added': 'commented on',
+  'task-moved': 'moved',
+};
+
+type Place = Pick<Task, 'columnId' | 'position' | 'status'>;
+const placeOf = (t: Task): Place => ({ columnId: t.columnId, position: t.position, status: t.status });
+
+/** A task's moves not answered yet: the latest one (shown), and where the server has the task. */
+interface PendingMoves {
+  latest: number;
+  guess: Place;
+  home: Place;
+}
+
 export function BoardPage({ planId, me, client }: { planId: string; me: UserRef; client: LivePlanClient }) {
   const toast = useToast();
-  const [state, setState] = useState<BoardState>();
+  // The state lives in a ref too, so that a write's answer and the next write read the
+  // latest state without waiting for a render.
+  const [state, setShown] = useState<BoardState>();
+  const stateRef = useRef<BoardState | undefined>(undefined);
+  const update = useCallback((change: (s: BoardState) => BoardState) => {
+    const s = stateRef.current;
+    if (!s) return;
+    const next = change(s);
+    if (next === s) return;
+    stateRef.current = next;
+    setShown(next);
+  }, []);
+  const replace = useCallback((next: BoardState) => {
+    stateRef.current = next;
+    setShown(next);
+  }, []);
+
   const [since, setSince] = useState<number>();
   const [loadError, setLoadError] = useState<string>();
   const [openId, setOpenId] = useState<string>();
   const [showMembers, setShowMembers] = useState(false);
+  const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
   /** Events at or before this seq are already in the state (a snapshot taken after they happened). */
   const baseSeq = useRef(0);
   const openRef = useRef(openId);
@@ -58,13 +105,13 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     try {
       const snapshot = await client.api.getPlan(planId);
       baseSeq.current = snapshot.seq;
-      setState((old) => ({ ...fromSnapshot(snapshot), comments: old?.comments ?? {} }));
+      replace({ ...fromSnapshot(snapshot), comments: stateRef.current?.comments ?? {} });
       setSince((s) => s ?? snapshot.seq);
       setLoadError(undefined);
     } catch (e) {
       setLoadError((e as Error).message);
     }
-  }, [client, planId]);
+  }, [client, planId, replace]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -72,19 +119,20 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
   const onEvent = useCallback(
     (event: PlanEvent) => {
       if (event.seq <= baseSeq.current) return;
-      setState((s) => (s ? applyEvent(s, event) : s));
+      update((s) => applyEvent(s, event));
       const taskId = taskOf(event);
-      if (taskId && taskId === openRef.current && event.actor.id !== me.id) {
-        const what = event.type === 'task-deleted' ? 'deleted' : event.type === 'comment-added' ? 'commented on' : 'changed';
-        toast(`${event.actor.name} ${what} this card`);
-      }
+      if (taskId && taskId === openRef.current && event.actor.id !== me.id)
+        toast(`${event.actor.name} ${DID[event.type] ?? 'changed'} this card`);
     },
-    [me.id, toast],
+    [me.id, toast, update],
   );
-  const onResync = useCallback((fresh: PlanSnapshot) => {
-    baseSeq.current = fresh.seq;
-    setState((old) => ({ ...fromSnapshot(fresh), comments: old?.comments ?? {} }));
-  }, []);
+  const onResync = useCallback(
+    (fresh: PlanSnapshot) => {
+      baseSeq.current = fresh.seq;
+      replace({ ...fromSnapshot(fresh), comments: stateRef.current?.comments ?? {} });
+    },
+    [replace],
+  );
 
   const live = usePlanWebSocket({ planId, enabled: since !== undefined, ...(since !== undefined ? { since } : {}), onEvent, onResync });
 
@@ -105,12 +153,135 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     let on = true;
     client.api
       .listComments(openId)
-      .then((list) => on && setState((s) => (s ? withComments(s, openId, list) : s)))
+      .then((list) => on && update((s) => withComments(s, openId, list)))
       .catch((e: Error) => on && toast(e.message, 'error'));
     return () => {
       on = false;
     };
-  }, [client, openId, commentsLoaded, toast]);
+  }, [client, openId, commentsLoaded, toast, update]);
+
+  const isOwner = () => roleOf(stateRef.current!, me.id) === 'owner';
+
+  // ---- moves: one at a time, each from the place the previous one's answer left ----
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const moveCount = useRef(0);
+  const pending = useRef(new Map<string, PendingMoves>());
+
+  const moveTask = useCallback(
+    (taskId: string, columnId: string, position: number, force = false) => {
+      const s = stateRef.current;
+      const task = s?.tasks.find((t) => t.id === taskId);
+      const target = s?.columns.find((c) => c.id === columnId);
+      if (!s || !task || !target || (!force && isSamePlace(s.tasks, task, columnId, position))) return;
+      const n = ++moveCount.current;
+      const guess: Place = { columnId, position, status: target.category };
+      const entry = pending.current.get(taskId);
+      pending.current.set(taskId, { latest: n, guess, home: entry?.home ?? placeOf(task) });
+      update((st) => withTask(st, { ...task, ...guess }));
+
+      queue.current = queue.current.then(async () => {
+        const current = stateRef.current?.tasks.find((t) => t.id === taskId);
+        if (!current) {
+          pending.current.delete(taskId); // deleted meanwhile
+          return;
+        }
+        try {
+          const saved = await client.api.moveTask(taskId, { columnId, position, ...(force ? { force: true } : {}) }, { ifMatch: current.version });
+          const p = pending.current.get(taskId);
+          if (!p || p.latest === n) {
+            pending.current.delete(taskId);
+            update((st) => withTask(st, saved));
+          } else {
+            // A later move is under way: its guess stays on top of this answer.
+            p.home = placeOf(saved);
+            update((st) => withTask(withTask(st, saved), { ...saved, ...p.guess }));
+          }
+        } catch (e) {
+          const p = pending.current.get(taskId);
+          const last = !p || p.latest === n;
+          if (last) pending.current.delete(taskId);
+          const err = e instanceof LivePlanError ? e : undefined;
+          if (err?.code === 'wip_limit') {
+            // Back where the server has it (unless someone moved it meanwhile, or a later move stands).
+            if (last && p)
+              update((st) => {
+                const now = st.tasks.find((t) => t.id === taskId);
+                return now && now.columnId === columnId ? withTask(st, { ...now, ...p.home }) : st;
+              });
+            const text = wipMessage(stateRef.current?.columns ?? [], columnId, err.message, task.title, 'was put back');
+            if (isOwner())
+              toast(`${text} As an owner, you may move it anyway.`, 'error', {
+                label: 'Move anyway',
+                run: () => moveTask(taskId, columnId, position, true),
+              });
+            else toast(text, 'error');
+          } else if (err?.code === 'conflict') {
+            toast('This card changed meanwhile: the board shows it as it is now.');
+            await load();
+          } else {
+            toast((e as Error).message, 'error');
+            await load(); // back to what the server holds
+          }
+        }
+      });
+    },
+    [client, load, toast, update],
+  );
+
+  const createTask = async (columnId: string, title: string, force = false): Promise<boolean> => {
+    try {
+      const task = await client.api.createTask(planId, { title, columnId, ...(force ? { force: true } : {}) });
+      update((s) => withTask(s, task));
+      return true;
+    } catch (e) {
+      if (e instanceof LivePlanError && e.code === 'wip_limit') {
+        const text = wipMessage(stateRef.current?.columns ?? [], columnId, e.message, title, 'was not added');
+        if (isOwner())
+          toast(`${text} As an owner, you may add it anyway.`, 'error', { label: 'Add anyway', run: () => void createTask(columnId, title, true) });
+        else toast(text, 'error');
+      } else toast((e as Error).message, 'error');
+      return false;
+    }
+  };
+
+  /** A column change: its answer goes into the state; a failure is said, and answers false. */
+  const columnCall = async <T,>(call: () => Promise<T>, apply: (s: BoardState, answer: T) => BoardState): Promise<boolean> => {
+    try {
+      const answer = await call();
+      update((s) => apply(s, answer));
+      return true;
+    } catch (e) {
+      toast((e as Error).message, 'error');
+      return false;
+    }
+  };
+
+  const actions: BoardActions = {
+    moveTask: (id, columnId, position) => moveTask(id, columnId, position),
+    openTask: setOpenId,
+    createTask: (columnId, title) => createTask(columnId, title),
+    addColumn: (name: string, category: TaskStatus) =>
+      columnCall(() => client.api.createColumn(planId, { name, category }), withColumn),
+    updateColumn: (columnId: string, patch: ColumnPatch) => columnCall(() => client.api.updateColumn(columnId, patch), withColumn),
+    deleteColumn: (columnId, moveTo) =>
+      columnCall(
+        () => client.api.deleteColumn(columnId, moveTo),
+        (s) => withoutColumn(s, columnId, moveTo ?? null),
+      ),
+    moveColumn: (columnId, index) => {
+      const order = stateRef.current && columnOrderAfter(stateRef.current.columns, columnId, index);
+      if (!order) return;
+      update((s) => withColumnOrder(s, order));
+      void columnCall(
+        () => client.api.reorderColumns(planId, order),
+        (s, answer) => withColumnOrder(s, answer.columnIds),
+      ).then((ok) => {
+        if (!ok) void load(); // back to the server's order
+      });
+    },
+  };
+
+  const visible = useCallback((t: Task) => matches(t, filter), [filter]);
 
   if (loadError && !state)
     return (
@@ -129,50 +300,13 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     );
 
   const role = roleOf(state, me.id);
-  const canEdit = role === 'editor' || role === 'owner';
+  // An archived plan is read-only for everyone until an owner restores it.
+  const archived = state.plan.archivedAt !== null;
+  const canEdit = (role === 'editor' || role === 'owner') && !archived;
   const progress = progressOf(state);
   const open = openId ? state.tasks.find((t) => t.id === openId) : undefined;
-
-  const failed = (e: unknown) => {
-    toast((e as Error).message, 'error');
-    void load(); // back to what the server holds
-  };
-
-  const move = async (taskId: string, to: TaskStatus, index: number) => {
-    const task = state.tasks.find((t) => t.id === taskId);
-    const plan = planMove(state.tasks, taskId, to, index);
-    if (!task || !plan) return;
-    // Shown at once; the answers replace the guesses.
-    setState((s) => {
-      let n = s!;
-      if (plan.statusChanged) n = withTask(n, { ...task, status: to });
-      if (plan.order.length) n = withOrder(n, plan.order);
-      return n;
-    });
-    try {
-      if (plan.statusChanged) {
-        const saved = await client.api.updateTask(taskId, { status: to }, { ifMatch: task.version });
-        setState((s) => s && withTask(s, saved));
-      }
-      if (plan.order.length) {
-        const { taskIds } = await client.api.reorderTasks(planId, plan.order);
-        setState((s) => s && withOrder(s, taskIds));
-      }
-    } catch (e) {
-      failed(e);
-    }
-  };
-
-  const create = async (status: TaskStatus, title: string) => {
-    try {
-      const task = await client.api.createTask(planId, { title, status });
-      setState((s) => s && withTask(s, task));
-      return true;
-    } catch (e) {
-      toast((e as Error).message, 'error');
-      return false;
-    }
-  };
+  const labels = labelsOf(state.tasks);
+  const filtering = isFiltering(filter);
 
   return (
     <div className="board-page">
@@ -198,7 +332,11 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
         <span>
           {progress.done} of {progress.total} done ({progress.percent}%)
         </span>
-        {!canEdit && <span className="hint">You can view this plan; only editors can change it.</span>}
+        {archived ? (
+          <span className="hint">This plan is archived: it is read-only until an owner restores it.</span>
+        ) : (
+          !canEdit && <span className="hint">You can view this plan; only editors can change it.</span>
+        )}
       </div>
       {showMembers && (
         <Members
@@ -206,19 +344,29 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
           members={state.members}
           isOwner={role === 'owner'}
           client={client}
-          onChanged={(m) => setState((s) => s && withMember(s, m))}
+          onChanged={(m) => update((s) => withMember(s, m))}
           onClose={() => setShowMembers(false)}
         />
       )}
+      <FilterBar
+        filter={filter}
+        onChange={setFilter}
+        labels={labels}
+        members={state.members}
+        shown={filtering ? state.tasks.filter(visible).length : state.tasks.length}
+        total={state.tasks.length}
+      />
       <p className="hint keyboard-hint">Drag cards between columns, or focus one and use Alt + arrow keys. Enter opens it.</p>
       <Board
+        columns={state.columns}
         tasks={state.tasks}
+        visible={visible}
+        filtering={filtering}
         canEdit={canEdit}
+        isOwner={role === 'owner'}
         typing={typing}
         nameOf={(id) => nameOf(state, id)}
-        onMove={(id, to, index) => void move(id, to, index)}
-        onOpen={setOpenId}
-        onCreate={create}
+        actions={actions}
       />
       {open && (
         <TaskDialog
@@ -227,15 +375,18 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
           client={client}
           canEdit={canEdit}
           members={state.members}
+          columns={state.columns}
+          knownLabels={labels}
           comments={state.comments[open.id]}
           typing={typing.get(open.id) ?? []}
           sendTyping={live.sendTyping}
-          onSaved={(t: Task) => setState((s) => s && withTask(s, t))}
+          onSaved={(t: Task) => update((s) => withTask(s, t))}
+          onMove={(columnId) => moveTask(open.id, columnId, columnTasks(state.tasks, columnId).length)}
           onDeleted={(id) => {
             setOpenId(undefined);
-            setState((s) => s && withoutTask(s, id));
+            update((s) => withoutTask(s, id));
           }}
-          onComment={(c) => setState((s) => s && withComment(s, c))}
+          onComment={(c) => update((s) => withComment(s, c))}
           onClose={() => setOpenId(undefined)}
         />
       )}

@@ -1,12 +1,14 @@
 /**
- * One task, opened: edit title, description, column, assignee and due date; comments;
- * delete. Saves with `If-Match` (the version it shows), so a change made meanwhile by
- * someone else is never overwritten unseen. Tells the room while the user types.
+ * One task, opened: edit title, description, priority, labels, assignee and due date;
+ * comments; delete. Saves with `If-Match` (the version it shows), so a change made
+ * meanwhile by someone else is never overwritten unseen. The column select moves the
+ * card at once (as a drag does: `onMove`), apart from the form's Save. Tells the room
+ * while the user types.
  */
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { LivePlanError, type Comment, type LivePlanClient, type Member, type Task, type TaskStatus } from 'liveplan-client';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { LivePlanError, type Column, type Comment, type LivePlanClient, type Member, type Priority, type Task } from 'liveplan-client';
 import type { TypingEntry } from 'liveplan-client/react';
-import { COLUMNS } from './board-state';
+import { PRIORITIES } from './board-state';
 import { useToast } from './toasts';
 
 export interface TaskDialogProps {
@@ -14,10 +16,15 @@ export interface TaskDialogProps {
   client: LivePlanClient;
   canEdit: boolean;
   members: Member[];
+  columns: Column[];
+  /** Labels in use on the board (suggestions). */
+  knownLabels: string[];
   comments: Comment[] | undefined;
   typing: TypingEntry[];
   sendTyping: (taskId: string, isTyping: boolean) => void;
   onSaved: (task: Task) => void;
+  /** Moves the card to the end of that column. */
+  onMove: (columnId: string) => void;
   onDeleted: (taskId: string) => void;
   onComment: (comment: Comment) => void;
   onClose: () => void;
@@ -26,19 +33,33 @@ export interface TaskDialogProps {
 interface Draft {
   title: string;
   description: string;
-  status: TaskStatus;
   assigneeId: string;
   due: string;
+  priority: Priority;
+  labels: string[];
 }
 
 function draftOf(t: Task): Draft {
   return {
     title: t.title,
     description: t.description ?? '',
-    status: t.status,
     assigneeId: t.assigneeId ?? '',
     due: t.dueAt ? t.dueAt.slice(0, 10) : '',
+    priority: t.priority,
+    labels: t.labels,
   };
+}
+
+/** Whether two versions of a task differ in what the form edits (not in where the card is). */
+function sameContent(a: Task, b: Task): boolean {
+  return (
+    a.title === b.title &&
+    a.description === b.description &&
+    a.assigneeId === b.assigneeId &&
+    a.dueAt === b.dueAt &&
+    a.priority === b.priority &&
+    a.labels.join('\n') === b.labels.join('\n')
+  );
 }
 
 export function TaskDialog(props: TaskDialogProps) {
@@ -53,14 +74,14 @@ export function TaskDialog(props: TaskDialogProps) {
   const [comment, setComment] = useState('');
   const dialog = useRef<HTMLDivElement>(null);
 
-  // A newer version from someone else: shown at once unless the user is editing.
+  // A newer version from someone else: shown at once unless the user is editing. A move
+  // (a new column, a new version) changes nothing the form edits: the edits stay and the
+  // next save goes on from it.
   useEffect(() => {
     if (task.version === base.version) return;
-    if (!dirty) {
-      setDraft(draftOf(task));
-      setBase(task);
-    }
-  }, [task, base.version, dirty]);
+    if (!dirty) setDraft(draftOf(task));
+    if (!dirty || sameContent(task, base)) setBase(task);
+  }, [task, base, dirty]);
 
   // Typing ends when the dialog closes.
   const typingSent = useRef(false);
@@ -87,9 +108,10 @@ export function TaskDialog(props: TaskDialogProps) {
     const patch = {
       title: draft.title.trim(),
       description: draft.description.trim() ? draft.description : null,
-      status: draft.status,
       assigneeId: draft.assigneeId || null,
       dueAt: draft.due ? `${draft.due}T00:00:00Z` : null,
+      priority: draft.priority,
+      labels: draft.labels,
     };
     try {
       const saved = await client.api.updateTask(task.id, patch, { ifMatch: base.version });
@@ -126,6 +148,20 @@ export function TaskDialog(props: TaskDialogProps) {
       setError((err as Error).message);
     }
   };
+
+  const [label, setLabel] = useState('');
+  const addLabel = () => {
+    const l = label.trim().replace(/,+$/, '').trim();
+    if (l && !draft.labels.includes(l)) edit('labels', [...draft.labels, l]);
+    setLabel('');
+  };
+  const onLabelKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' || e.key === ',') {
+      e.preventDefault();
+      addLabel();
+    }
+  };
+  const labelsId = useId();
 
   const others = props.typing.map((t) => t.user.name);
   const nameOf = (id: string) => props.members.find((m) => m.userId === id)?.name ?? id;
@@ -177,10 +213,20 @@ export function TaskDialog(props: TaskDialogProps) {
             <div className="row">
               <label>
                 Column
-                <select value={draft.status} onChange={(e) => edit('status', e.target.value as TaskStatus)}>
-                  {COLUMNS.map((c) => (
-                    <option key={c.status} value={c.status}>
-                      {c.title}
+                <select value={task.columnId} onChange={(e) => props.onMove(e.target.value)}>
+                  {props.columns.map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {c.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Priority
+                <select value={draft.priority} onChange={(e) => edit('priority', e.target.value as Priority)}>
+                  {PRIORITIES.map((p) => (
+                    <option key={p.priority} value={p.priority}>
+                      {p.title}
                     </option>
                   ))}
                 </select>
@@ -200,6 +246,49 @@ export function TaskDialog(props: TaskDialogProps) {
                 Due
                 <input type="date" value={draft.due} onChange={(e) => edit('due', e.target.value)} />
               </label>
+            </div>
+            <div className="labels-edit">
+              <span className="labels-title" id={labelsId}>
+                Labels
+              </span>
+              <ul className="chips" aria-labelledby={labelsId}>
+                {draft.labels.map((l) => (
+                  <li key={l} className="chip">
+                    {l}
+                    {canEdit && (
+                      <button type="button" className="chip-remove" aria-label={`Remove label ${l}`} onClick={() => edit('labels', draft.labels.filter((x) => x !== l))}>
+                        ×
+                      </button>
+                    )}
+                  </li>
+                ))}
+                {draft.labels.length === 0 && <li className="hint">None</li>}
+              </ul>
+              {canEdit && (
+                <div className="label-add">
+                  <label>
+                    Add a label
+                    <input
+                      value={label}
+                      maxLength={40}
+                      list={`${labelsId}-known`}
+                      onChange={(e) => setLabel(e.target.value)}
+                      onKeyDown={onLabelKey}
+                      disabled={draft.labels.length >= 20}
+                    />
+                  </label>
+                  <datalist id={`${labelsId}-known`}>
+                    {props.knownLabels
+                      .filter((l) => !draft.labels.includes(l))
+                      .map((l) => (
+                        <option key={l} value={l} />
+                      ))}
+                  </datalist>
+                  <button type="button" onClick={addLabel} disabled={!label.trim()}>
+                    Add label
+                  </button>
+                </div>
+              )}
             </div>
             {canEdit && (
               <div className="actions">

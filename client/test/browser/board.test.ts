@@ -6,7 +6,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { LivePlanApi } from '../../src/index.js';
 import { startServer, stopServer, type Server } from '../helpers/server.js';
-import { addTask, card, closeAll, column, connection, launch, live, newUserPage, screenshotsIfFailed, signIn } from './browser.js';
+import {
+  addTask,
+  card,
+  cardTitles,
+  closeAll,
+  column,
+  columnNames,
+  columnSettings,
+  connection,
+  launch,
+  live,
+  newUserPage,
+  screenshotsIfFailed,
+  signIn,
+} from './browser.js';
 
 let server: Server | undefined;
 let browser: Browser | undefined;
@@ -35,7 +49,7 @@ async function twoOnOneBoard(role: 'editor' | 'viewer' = 'editor', bobName = 'Bo
   await ann.getByLabel('Add someone (name or user id)').fill(bobName);
   await ann.getByRole('combobox', { name: 'Role', exact: true }).selectOption(role);
   await ann.getByRole('button', { name: 'Add', exact: true }).click();
-  await ann.getByText(bobName, { exact: true }).waitFor();
+  await ann.getByRole('complementary', { name: 'Members' }).getByText(bobName, { exact: true }).waitFor();
   const planId = decodeURIComponent(new URL(ann.url()).hash.replace('#/plans/', ''));
 
   const bob = await newUserPage(browser!, 'bob');
@@ -61,10 +75,8 @@ describe('the board page in Chromium', () => {
     await addTask(bob, 'To do', 'Test it');
     await card(ann, 'Test it').waitFor({ timeout: 1000 });
     await card(bob, 'Test it').dragTo(card(bob, 'Ship it'), { targetPosition: { x: 20, y: 2 } });
-    await expect
-      .poll(() => column(ann, 'To do').getByRole('listitem').allTextContents(), { timeout: 1000 })
-      .toEqual(['Test it', 'Ship it']);
-    expect(await column(bob, 'Done').getByRole('listitem').allTextContents()).toEqual(['Write docs']);
+    await expect.poll(() => cardTitles(ann, 'To do'), { timeout: 1000 }).toEqual(['Test it', 'Ship it']);
+    expect(await cardTitles(bob, 'Done')).toEqual(['Write docs']);
   });
 
   it('moves a card from the keyboard, and the other user sees it', async () => {
@@ -98,9 +110,10 @@ describe('the board page in Chromium', () => {
     await card(bob, 'Review').getByRole('button').click();
     await bob.getByRole('dialog', { name: 'Review' }).waitFor();
     await card(ann, 'Review').dragTo(column(ann, 'In progress'));
-    await bob.getByText('Ann changed this card').waitFor({ timeout: 2000 });
+    await bob.getByText('Ann moved this card').waitFor({ timeout: 2000 });
     // Bob's open card shows the new column.
-    await expect.poll(() => bob.getByLabel('Column').inputValue(), { timeout: 1000 }).toBe('in_progress');
+    const select = bob.getByRole('dialog', { name: 'Review' }).getByRole('combobox', { name: 'Column', exact: true });
+    await expect.poll(() => select.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text), { timeout: 1000 }).toBe('In progress');
   });
 
   it('both pages show reconnecting while the server is down, then catch up without a reload', async () => {
@@ -149,22 +162,177 @@ describe('the board page in Chromium', () => {
     await viewer.keyboard.press('Alt+ArrowRight');
     // Nothing moved, on either page, nor on the server.
     await viewer.waitForTimeout(500);
-    for (const page of [viewer, ann]) expect(await column(page, 'To do').getByRole('listitem').allTextContents()).toEqual(['Locked']);
-    expect(await column(viewer, 'Done').getByRole('listitem').count()).toBe(0);
+    for (const page of [viewer, ann]) expect(await cardTitles(page, 'To do')).toEqual(['Locked']);
+    expect(await cardTitles(viewer, 'Done')).toEqual([]);
+    // Nor can a viewer change the columns.
+    expect(await viewer.getByRole('button', { name: /^Settings of column/ }).count()).toBe(0);
+    expect(await viewer.getByRole('form', { name: 'Add a column' }).count()).toBe(0);
   });
 
-  it('works at 360 px wide: the columns stack and a card opens', async () => {
+  it('works at 360 px wide: the columns scroll sideways inside the board, with snap, and a card opens', async () => {
     const page = await newUserPage(browser!, 'phone', { width: 360, height: 740 });
     await signIn(page, server!.url, 'Pat');
     await page.getByLabel('New plan').fill('Errands');
     await page.getByRole('button', { name: 'Create plan' }).click();
     await live(page);
     await addTask(page, 'Done', 'Milk');
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    expect(width).toBeLessThanOrEqual(360);
+    // A WIP limit, set in the column's settings (which fit too).
+    const settings = await columnSettings(page, 'Done');
+    await settings.getByLabel('WIP limit').fill('3');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await column(page, 'Done').getByText('1 / 3').waitFor();
+    // The page itself is not wider than the screen: only the board scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    const board = page.getByRole('group', { name: 'Board' });
+    const scroller = await board.evaluate((el) => ({
+      overflow: el.scrollWidth > el.clientWidth,
+      snap: getComputedStyle(el).scrollSnapType,
+      width: el.getBoundingClientRect().width,
+    }));
+    expect(scroller.overflow).toBe(true);
+    expect(scroller.snap).toMatch(/^x mandatory/);
+    expect(scroller.width).toBeLessThanOrEqual(360);
+    // One column fills most of the screen, side by side with the next.
     const [todo, done] = await Promise.all([column(page, 'To do').boundingBox(), column(page, 'Done').boundingBox()]);
-    expect(done!.y).toBeGreaterThan(todo!.y + todo!.height - 1);
+    expect(todo!.width).toBeGreaterThan(250);
+    expect(done!.x).toBeGreaterThan(todo!.x + todo!.width - 1);
+    // The filter bar fits too.
+    const bar = await page.getByRole('search', { name: 'Filter cards' }).boundingBox();
+    expect(bar!.x + bar!.width).toBeLessThanOrEqual(360);
     await card(page, 'Milk').getByRole('button').click();
     await page.getByRole('dialog', { name: 'Milk' }).waitFor();
   });
+
+  it('a card dragged to a column at its WIP limit is refused with a visible message', async () => {
+    const { ann, bob, planId } = await twoOnOneBoard();
+    await addTask(ann, 'In progress', 'Busy');
+    await addTask(ann, 'To do', 'Waiting');
+    // The owner sets a WIP limit of 1 on "In progress" (which holds one card).
+    const settings = await columnSettings(ann, 'In progress');
+    await settings.getByLabel('WIP limit').fill('1');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    for (const page of [ann, bob]) await column(page, 'In progress').getByText('1 / 1 full').waitFor({ timeout: 2000 });
+
+    // The editor drags another card there.
+    await card(bob, 'Waiting').waitFor();
+    await card(bob, 'Waiting').dragTo(column(bob, 'In progress'));
+    const alert = bob.getByRole('alert').getByText('“In progress” is at its WIP limit (1): “Waiting” was put back.');
+    await alert.waitFor({ timeout: 2000 });
+    expect(await bob.getByRole('button', { name: 'Move anyway' }).count()).toBe(0); // editors cannot force
+    for (const page of [bob, ann]) {
+      await expect.poll(() => cardTitles(page, 'To do'), { timeout: 1000 }).toEqual(['Waiting']);
+      expect(await cardTitles(page, 'In progress')).toEqual(['Busy']);
+    }
+    // The server still has it where it was.
+    const snapshot = await serverSnapshot(planId);
+    const waiting = snapshot.tasks.find((t) => t.title === 'Waiting')!;
+    expect(snapshot.columns.find((c) => c.id === waiting.columnId)?.name).toBe('To do');
+    expect(snapshot.columns.find((c) => c.name === 'In progress')?.wipLimit).toBe(1);
+  });
+
+  it('an owner can force a full column', async () => {
+    const { ann, bob, planId } = await twoOnOneBoard();
+    await addTask(ann, 'In progress', 'Busy');
+    await addTask(ann, 'To do', 'Hotfix');
+    const settings = await columnSettings(ann, 'In progress');
+    await settings.getByLabel('WIP limit').fill('1');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await column(ann, 'In progress').getByText('1 / 1 full').waitFor();
+
+    await card(ann, 'Hotfix').dragTo(column(ann, 'In progress'));
+    await ann.getByRole('alert').getByText(/“In progress” is at its WIP limit \(1\)/).waitFor({ timeout: 2000 });
+    await expect.poll(() => cardTitles(ann, 'To do'), { timeout: 1000 }).toEqual(['Hotfix']);
+    await ann.getByRole('button', { name: 'Move anyway' }).click();
+    for (const page of [ann, bob]) {
+      await column(page, 'In progress').getByRole('listitem', { name: 'Hotfix' }).waitFor({ timeout: 2000 });
+      await column(page, 'In progress').getByText('2 / 1 over').waitFor({ timeout: 1000 });
+    }
+    const snapshot = await serverSnapshot(planId);
+    const hotfix = snapshot.tasks.find((t) => t.title === 'Hotfix')!;
+    expect(snapshot.columns.find((c) => c.id === hotfix.columnId)?.name).toBe('In progress');
+  });
+
+  it('a column created by one user appears for the other and its rename too', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    // Bob (an editor) adds a column.
+    const add = bob.getByRole('form', { name: 'Add a column' });
+    await add.getByLabel('New column').fill('Review');
+    await add.getByLabel('Category').selectOption({ label: 'In progress' });
+    await add.getByRole('button', { name: 'Add column' }).click();
+    await column(ann, 'Review').waitFor({ timeout: 2000 });
+    expect(await columnNames(ann)).toEqual(['To do', 'In progress', 'Done', 'Review']);
+
+    // Ann renames it; Bob sees the new name.
+    const settings = await columnSettings(ann, 'Review');
+    await settings.getByLabel('Column name').fill('QA');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await column(bob, 'QA').waitFor({ timeout: 2000 });
+    expect(await column(bob, 'Review').count()).toBe(0);
+
+    // Bob moves it before "Done" from the keyboard; Ann sees the order.
+    const qa = await columnSettings(bob, 'QA');
+    await qa.getByRole('button', { name: 'Move column QA left' }).focus();
+    await bob.keyboard.press('Enter');
+    await expect.poll(() => columnNames(ann), { timeout: 2000 }).toEqual(['To do', 'In progress', 'QA', 'Done']);
+    await expect.poll(() => columnNames(bob)).toEqual(['To do', 'In progress', 'QA', 'Done']);
+
+    // A column with cards is deleted after saying where they go.
+    await addTask(ann, 'QA', 'Check it');
+    await card(bob, 'Check it').waitFor({ timeout: 1000 });
+    await qa.getByRole('button', { name: 'Delete column' }).click();
+    await qa.getByLabel('Move its 1 card to').selectOption({ label: 'Done' });
+    await qa.getByRole('button', { name: 'Yes, delete “QA”' }).click();
+    for (const page of [bob, ann]) {
+      await expect.poll(() => columnNames(page), { timeout: 2000 }).toEqual(['To do', 'In progress', 'Done']);
+      expect(await cardTitles(page, 'Done')).toEqual(['Check it']);
+    }
+  });
+
+  it('the filter bar hides cards by label', async () => {
+    const { ann, bob } = await twoOnOneBoard();
+    for (const title of ['Crash on save', 'Write docs', 'Wrong colour']) await addTask(ann, 'To do', title);
+    // Two of them get the label "bug" (and one is urgent), in the task dialog.
+    for (const [title, urgent] of [
+      ['Crash on save', true],
+      ['Wrong colour', false],
+    ] as const) {
+      await card(ann, title).getByRole('button').click();
+      const dialog = ann.getByRole('dialog', { name: title });
+      await dialog.getByLabel('Add a label').fill('bug');
+      await dialog.getByLabel('Add a label').press('Enter');
+      if (urgent) await dialog.getByLabel('Priority').selectOption({ label: 'Urgent' });
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await ann.getByRole('status').getByText('Saved').first().waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    }
+    // The cards show them, on the other page too.
+    await card(bob, 'Crash on save').getByText('Urgent').waitFor({ timeout: 2000 });
+    await card(bob, 'Wrong colour').getByText('bug').waitFor({ timeout: 2000 });
+
+    const bar = bob.getByRole('search', { name: 'Filter cards' });
+    await bar.getByLabel('Label').selectOption('bug');
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Crash on save', 'Wrong colour']);
+    await bar.getByText('Showing 2 of 3 cards').waitFor();
+    // A move in the filtered view lands at the real place: above "Crash on save", with
+    // the hidden "Write docs" staying after both.
+    await card(bob, 'Wrong colour').focus();
+    await bob.keyboard.press('Alt+ArrowUp');
+    await expect.poll(() => cardTitles(ann, 'To do'), { timeout: 1000 }).toEqual(['Wrong colour', 'Crash on save', 'Write docs']);
+    // Text search and priority narrow it further; "Clear filters" shows everything again.
+    await bar.getByLabel('Priority').selectOption({ label: 'Urgent' });
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Crash on save']);
+    await bar.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Wrong colour', 'Crash on save', 'Write docs']);
+    await bar.getByLabel('Search').fill('docs');
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Write docs']);
+    // Ann's page was never filtered.
+    expect(await cardTitles(ann, 'To do')).toEqual(['Wrong colour', 'Crash on save', 'Write docs']);
+  });
 });
+
+/** The plan as the server holds it (read with Ann's token). */
+async function serverSnapshot(planId: string) {
+  const url = server!.url;
+  const { token } = await new LivePlanApi({ url }).devToken({ userId: 'u-ann', name: 'Ann' });
+  return new LivePlanApi({ url, token }).getPlan(planId);
+}

@@ -65,8 +65,32 @@ export async function signIn(page: Page, url: string, name: string): Promise<voi
   await page.getByRole('heading', { name: 'Plans' }).waitFor();
 }
 
-export function column(page: Page, title: 'To do' | 'In progress' | 'Done'): Locator {
-  return page.getByRole('region', { name: title });
+/** A column of the board, by its name. */
+export function column(page: Page, name: string): Locator {
+  return page.getByRole('region', { name, exact: true });
+}
+
+/** The titles of the cards a column shows, in order (a card is named by its title). */
+export async function cardTitles(page: Page, columnName: string): Promise<string[]> {
+  return column(page, columnName)
+    .getByRole('list', { name: `${columnName} cards`, exact: true })
+    .getByRole('listitem')
+    .evaluateAll((items) => items.map((li) => li.getAttribute('aria-label') ?? ''));
+}
+
+/** The names of the board's columns, in order. */
+export async function columnNames(page: Page): Promise<string[]> {
+  return page
+    .getByRole('group', { name: 'Board' })
+    .getByRole('region')
+    .evaluateAll((sections) => sections.map((s) => s.getAttribute('aria-label') ?? ''));
+}
+
+/** Opens a column's settings (editors). */
+export async function columnSettings(page: Page, columnName: string): Promise<Locator> {
+  const col = column(page, columnName);
+  await col.getByRole('button', { name: `Settings of column ${columnName}`, exact: true }).click();
+  return col;
 }
 
 export function card(page: Page, title: string): Locator {
@@ -83,7 +107,7 @@ export async function live(page: Page, timeout = 10_000): Promise<void> {
 }
 
 /** Adds a task to a column through the page. */
-export async function addTask(page: Page, columnTitle: 'To do' | 'In progress' | 'Done', title: string): Promise<void> {
+export async function addTask(page: Page, columnTitle: string, title: string): Promise<void> {
   const input = page.getByLabel(`New task in ${columnTitle}`);
   await input.fill(title);
   await input.press('Enter');
