@@ -117,6 +117,12 @@ pub enum ApiError {
     /// The plan is archived: it is read-only until its owner restores it.
     #[error("the plan is archived and so read-only; an owner may restore it")]
     Archived,
+    /// The change does not fit what the target is now (a sprint's lifecycle: starting
+    /// one that is not planned, a second active sprint, changing a completed one): 409
+    /// `conflict` with the plain [`ErrorBody`] (no `current`: there is no version to
+    /// retry with); the message says what is in the way.
+    #[error("{0}")]
+    StateConflict(String),
 }
 
 impl ApiError {
@@ -148,13 +154,17 @@ impl ApiError {
         ApiError::NotFound("comment not found".into())
     }
 
+    pub fn sprint_not_found() -> Self {
+        ApiError::NotFound("sprint not found".into())
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
             ApiError::Forbidden(_) | ApiError::LimitReached { .. } => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
-            ApiError::Conflict { .. } => ErrorCode::Conflict,
+            ApiError::Conflict { .. } | ApiError::StateConflict(_) => ErrorCode::Conflict,
             ApiError::Gone(_) => ErrorCode::Gone,
             ApiError::TooLarge(_) => ErrorCode::TooLarge,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
@@ -171,13 +181,14 @@ impl ApiError {
     }
 }
 
-/// The body of every error answer but 409: `{"error": {"code", "message"}}`.
+/// The body of every error answer but a version mismatch's 409: `{"error": {"code",
+/// "message"}}`.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-/// The body of a 409: the error and the task as it is now.
+/// The body of a version mismatch's 409: the error and the task as it is now.
 #[derive(Serialize, ToSchema)]
 pub struct ConflictBody<'a> {
     pub error: ErrorDetail,

@@ -31,6 +31,8 @@ pub enum Limit {
     TasksPerPlan,
     /// [`MAX_COLUMNS_PER_PLAN`] (fixed).
     ColumnsPerPlan,
+    /// [`MAX_SPRINTS_PER_PLAN`] (fixed).
+    SprintsPerPlan,
     /// `LIVEPLAN_REST_RATE_*`: REST mutations per user.
     RestMutations,
     /// `LIVEPLAN_REST_READ_RATE_*`: REST reads per user.
@@ -40,12 +42,13 @@ pub enum Limit {
 }
 
 impl Limit {
-    pub const ALL: [Limit; 8] = [
+    pub const ALL: [Limit; 9] = [
         Limit::PlansPerUser,
         Limit::PlansPerConnection,
         Limit::MembersPerPlan,
         Limit::TasksPerPlan,
         Limit::ColumnsPerPlan,
+        Limit::SprintsPerPlan,
         Limit::RestMutations,
         Limit::RestReads,
         Limit::WsConnects,
@@ -59,6 +62,7 @@ impl Limit {
             Limit::MembersPerPlan => "members_per_plan",
             Limit::TasksPerPlan => "tasks_per_plan",
             Limit::ColumnsPerPlan => "columns_per_plan",
+            Limit::SprintsPerPlan => "sprints_per_plan",
             Limit::RestMutations => "rest_mutations",
             Limit::RestReads => "rest_reads",
             Limit::WsConnects => "ws_connects",
@@ -68,6 +72,10 @@ impl Limit {
 
 /// How many columns a plan may have.
 pub const MAX_COLUMNS_PER_PLAN: i64 = 50;
+
+/// How many sprints a plan may have (they are never deleted, and every snapshot carries
+/// them all): 20 years of two-week sprints fit.
+pub const MAX_SPRINTS_PER_PLAN: i64 = 1000;
 
 /// Refuses when `count` already reached `cap`: 403 `forbidden`, naming the limit.
 pub fn check(limit: Limit, count: i64, cap: i64) -> Result<(), ApiError> {
@@ -84,6 +92,9 @@ pub fn check(limit: Limit, count: i64, cap: i64) -> Result<(), ApiError> {
         Limit::TasksPerPlan => format!("task limit reached: a plan may hold at most {cap} tasks"),
         Limit::ColumnsPerPlan => {
             format!("column limit reached: a plan may have at most {cap} columns")
+        }
+        Limit::SprintsPerPlan => {
+            format!("sprint limit reached: a plan may have at most {cap} sprints")
         }
         Limit::PlansPerConnection => {
             format!(

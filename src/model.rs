@@ -285,6 +285,17 @@ pub struct Sprint {
     pub completed_at: Option<NaiveDateTime>,
 }
 
+/// What completing a sprint did: the sprint as completed, how many of its tasks were
+/// done (they stay in it) and how many unfinished ones were carried over (to another
+/// sprint or the backlog). `sprint-completed`'s data and the REST answer.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SprintCompletion {
+    pub sprint: Sprint,
+    pub done: i64,
+    pub carried_over: i64,
+}
+
 /// A user's role on a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -12,8 +12,8 @@
 //!   writes go through [`Database::write`], which opens the transaction. Its closures may
 //!   fail with any error that a [`DbError`] converts into, so a service returns its own.
 //! - [`error`]: [`DbError`] (not found, conflict, unavailable, other) and [`SetupError`].
-//! - one module per table (`users`, `plans`, `members`, `tasks`, `comments`, `events`,
-//!   `settings`, `due_reminders`), each with plain synchronous query functions that
+//! - one module per table (`users`, `plans`, `members`, `columns`, `tasks`, `sprints`,
+//!   `comments`, `events`, `settings`, `due_reminders`), each with plain synchronous query functions that
 //!   answer `Result<_, DbError>`; an absent row is an `Option` or a documented
 //!   [`DbError::NotFound`], never a client-facing error.
 
@@ -27,6 +27,7 @@ pub mod models;
 pub mod plans;
 pub mod schema;
 pub mod settings;
+pub mod sprints;
 pub mod tasks;
 pub mod users;
 

@@ -51,6 +51,8 @@ pub enum UserSegment {}
 pub enum ColumnSegment {}
 /// `{commentId}`.
 pub enum CommentSegment {}
+/// `{sprintId}`.
+pub enum SprintSegment {}
 
 impl Segment for PlanSegment {
     const NAME: &'static str = "planId";
@@ -67,12 +69,16 @@ impl Segment for ColumnSegment {
 impl Segment for CommentSegment {
     const NAME: &'static str = "commentId";
 }
+impl Segment for SprintSegment {
+    const NAME: &'static str = "sprintId";
+}
 
 pub type PlanId = PathId<PlanSegment>;
 pub type TaskId = PathId<TaskSegment>;
 pub type UserId = PathId<UserSegment>;
 pub type ColumnId = PathId<ColumnSegment>;
 pub type CommentId = PathId<CommentSegment>;
+pub type SprintId = PathId<SprintSegment>;
 
 impl<S: Segment> PathId<S> {
     fn from_path(req: &HttpRequest) -> Result<Self, ApiError> {
@@ -289,6 +295,24 @@ impl Change {
     {
         let access = Access::comment(self.user.id(), &comment, min);
         self.commit(access, move |c, actor| f(c, actor, &comment))
+            .await
+    }
+
+    /// A change to the sprint that needs at least `min` on its plan; `f` gets its id.
+    pub async fn on_sprint<T, F>(
+        self,
+        sprint: SprintId,
+        min: Role,
+        f: F,
+    ) -> Result<Outcome<T>, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &UserRef, &str) -> Result<Outcome<T>, ApiError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let access = Access::sprint(self.user.id(), &sprint, min);
+        self.commit(access, move |c, actor| f(c, actor, &sprint))
             .await
     }
 

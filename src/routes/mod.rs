@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod plans;
 pub mod respond;
+pub mod sprints;
 pub mod tasks;
 pub mod ws;
 
@@ -66,6 +67,11 @@ pub static ROUTES: &[Endpoint] = &[
     endpoint!(POST "/api/plans/{planId}/columns/reorder" => columns::reorder),
     endpoint!(PATCH "/api/columns/{columnId}" => columns::update),
     endpoint!(DELETE "/api/columns/{columnId}" => columns::delete),
+    endpoint!(GET "/api/plans/{planId}/sprints" => sprints::list),
+    endpoint!(POST "/api/plans/{planId}/sprints" => sprints::create),
+    endpoint!(PATCH "/api/sprints/{sprintId}" => sprints::update),
+    endpoint!(POST "/api/sprints/{sprintId}/start" => sprints::start),
+    endpoint!(POST "/api/sprints/{sprintId}/complete" => sprints::complete),
     endpoint!(GET "/api/plans/{planId}/tasks" => tasks::list),
     endpoint!(POST "/api/plans/{planId}/tasks" => tasks::create),
     endpoint!(POST "/api/plans/{planId}/tasks/reorder" => tasks::reorder),

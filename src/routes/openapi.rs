@@ -32,10 +32,10 @@ use super::extract::{Change, PathId, Segment, CONNECTION_ID};
 use super::respond::PLAN_SEQ;
 use super::State;
 use super::{
-    columns, comments, dev, events, health, members, metrics, plans, tasks, ws, DEV_ROUTES,
+    columns, comments, dev, events, health, members, metrics, plans, sprints, tasks, ws, DEV_ROUTES,
 };
 use crate::error::{ApiError, ConflictBody, ErrorBody, ErrorCode};
-use crate::model::{Column, Comment, Member, Plan, Progress, Task};
+use crate::model::{Column, Comment, Member, Plan, Progress, Sprint, SprintCompletion, Task};
 use crate::service::plans::PlanSnapshot;
 use crate::service::tasks::Reorder;
 use crate::validate;
@@ -70,6 +70,11 @@ use crate::validate;
         columns::reorder,
         columns::update,
         columns::delete,
+        sprints::list,
+        sprints::create,
+        sprints::update,
+        sprints::start,
+        sprints::complete,
         tasks::list,
         tasks::create,
         tasks::reorder,
@@ -97,7 +102,9 @@ use crate::validate;
         Progress,
         PlanSnapshot,
         Reorder,
-        Column
+        Column,
+        Sprint,
+        SprintCompletion
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -106,6 +113,7 @@ use crate::validate;
         (name = "plans"),
         (name = "members"),
         (name = "columns"),
+        (name = "sprints"),
         (name = "tasks"),
         (name = "comments"),
         (name = "events", description = "The stored event log; live events come over the WebSocket."),
@@ -375,6 +383,21 @@ impl IntoResponses for TaskConflict {
              the plan is archived, so read-only.",
             true,
         )
+    }
+}
+
+/// A sprint's 409: `conflict` with [`ErrorBody`] (no `current`): the sprint's status does
+/// not allow the step, or another sprint of the plan is active.
+pub enum SprintConflict {}
+
+impl IntoResponses for SprintConflict {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let response = json(
+            "`conflict`: the sprint's status does not allow this (start: not planned, or \
+             another sprint of the plan is active; complete: not active; change: completed).",
+            Some(&ErrorBody::name()),
+        );
+        one(StatusCode::CONFLICT, response)
     }
 }
 

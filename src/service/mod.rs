@@ -13,6 +13,7 @@ pub mod columns;
 pub mod comments;
 pub mod members;
 pub mod plans;
+pub mod sprints;
 pub mod task_filters;
 pub mod tasks;
 
@@ -101,6 +102,8 @@ enum Scope {
     Column { column_id: String, min: Role },
     /// At least `min` on the comment's plan; likewise `comment not found`.
     Comment { comment_id: String, min: Role },
+    /// At least `min` on the sprint's plan; likewise `sprint not found`.
+    Sprint { sprint_id: String, min: Role },
 }
 
 impl Access {
@@ -156,6 +159,17 @@ impl Access {
         }
     }
 
+    /// The change needs `min` on the sprint's plan.
+    pub fn sprint(user_id: &str, sprint_id: &str, min: Role) -> Access {
+        Access {
+            user_id: user_id.to_string(),
+            scope: Scope::Sprint {
+                sprint_id: sprint_id.to_string(),
+                min,
+            },
+        }
+    }
+
     /// The check itself: reads only, no lock.
     fn check(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
         match &self.scope {
@@ -184,6 +198,13 @@ impl Access {
                     .ok_or_else(ApiError::comment_not_found)?;
                 require_role(conn, &plan_id, &self.user_id, *min)
                     .map_err(comments::hide_plan_of_comment)?;
+                Ok(())
+            }
+            Scope::Sprint { sprint_id, min } => {
+                crate::validate::id("sprintId", sprint_id)?;
+                let plan_id = crate::db::sprints::plan_of(conn, sprint_id)?
+                    .ok_or_else(ApiError::sprint_not_found)?;
+                require_role(conn, &plan_id, &self.user_id, *min).map_err(sprints::hide_plan)?;
                 Ok(())
             }
         }

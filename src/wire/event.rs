@@ -5,7 +5,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{format_time, Column, Comment, Member, Plan, Progress, Task, UserRef};
+use crate::model::{
+    format_time, Column, Comment, Member, Plan, Progress, Sprint, SprintCompletion, Task, UserRef,
+};
 
 /// What a `task-updated` says changed: `{field: {from, to}}` for each field that did.
 pub type TaskChanges = Map<String, Value>;
@@ -97,6 +99,21 @@ pub enum PlanEvent<'a> {
     PlanRestored {
         plan: &'a Plan,
     },
+    /// A sprint was created (planned).
+    SprintCreated {
+        sprint: &'a Sprint,
+    },
+    /// A sprint's name, goal or dates changed.
+    SprintUpdated {
+        sprint: &'a Sprint,
+    },
+    /// A sprint became the plan's active one.
+    SprintStarted {
+        sprint: &'a Sprint,
+    },
+    /// `data` is the completion itself: `{sprint, done, carriedOver}`, after one
+    /// `task-updated` per carried-over task.
+    SprintCompleted(&'a SprintCompletion),
 }
 
 /// A task's place: `{columnId, position}`.
@@ -130,6 +147,10 @@ impl PlanEvent<'_> {
         "comment-deleted",
         "plan-archived",
         "plan-restored",
+        "sprint-created",
+        "sprint-updated",
+        "sprint-started",
+        "sprint-completed",
     ];
 
     /// The event's `type` (also stored in the log's `event_type` column).
@@ -155,6 +176,10 @@ impl PlanEvent<'_> {
             PlanEvent::CommentDeleted { .. } => "comment-deleted",
             PlanEvent::PlanArchived { .. } => "plan-archived",
             PlanEvent::PlanRestored { .. } => "plan-restored",
+            PlanEvent::SprintCreated { .. } => "sprint-created",
+            PlanEvent::SprintUpdated { .. } => "sprint-updated",
+            PlanEvent::SprintStarted { .. } => "sprint-started",
+            PlanEvent::SprintCompleted(_) => "sprint-completed",
         }
     }
 
@@ -193,7 +218,7 @@ struct Envelope<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{now, Priority, Role, Stamps, StatusCounts, TaskStatus};
+    use crate::model::{now, Priority, Role, SprintStatus, Stamps, StatusCounts, TaskStatus};
 
     struct Fixtures {
         column: Column,
@@ -204,10 +229,23 @@ mod tests {
         progress: Progress,
         changes: TaskChanges,
         order: Vec<String>,
+        sprint: Sprint,
+        completion: SprintCompletion,
     }
 
     fn fixtures() -> Fixtures {
         let t = now();
+        let sprint = Sprint {
+            id: "s1".into(),
+            plan_id: "p1".into(),
+            name: "Sprint 1".into(),
+            goal: None,
+            status: SprintStatus::Planned,
+            starts_at: None,
+            ends_at: None,
+            started_at: None,
+            completed_at: None,
+        };
         Fixtures {
             column: Column {
                 id: "p1:todo".into(),
@@ -259,6 +297,17 @@ mod tests {
             progress: Progress::from_counts("p1", StatusCounts::default()),
             changes: TaskChanges::new(),
             order: vec!["t1".into()],
+            completion: SprintCompletion {
+                sprint: Sprint {
+                    status: SprintStatus::Completed,
+                    started_at: Some(t),
+                    completed_at: Some(t),
+                    ..sprint.clone()
+                },
+                done: 1,
+                carried_over: 2,
+            },
+            sprint,
         }
     }
 
@@ -311,6 +360,10 @@ mod tests {
             },
             PlanEvent::PlanArchived { plan: &f.plan },
             PlanEvent::PlanRestored { plan: &f.plan },
+            PlanEvent::SprintCreated { sprint: &f.sprint },
+            PlanEvent::SprintUpdated { sprint: &f.sprint },
+            PlanEvent::SprintStarted { sprint: &f.sprint },
+            PlanEvent::SprintCompleted(&f.completion),
         ];
         for event in &all {
             match event {
@@ -333,7 +386,11 @@ mod tests {
                 | PlanEvent::CommentUpdated { .. }
                 | PlanEvent::CommentDeleted { .. }
                 | PlanEvent::PlanArchived { .. }
-                | PlanEvent::PlanRestored { .. } => {}
+                | PlanEvent::PlanRestored { .. }
+                | PlanEvent::SprintCreated { .. }
+                | PlanEvent::SprintUpdated { .. }
+                | PlanEvent::SprintStarted { .. }
+                | PlanEvent::SprintCompleted(_) => {}
             }
         }
         all
@@ -366,5 +423,11 @@ mod tests {
         let deleted = PlanEvent::TaskDeleted { task_id: "t1" };
         let frame = deleted.frame("p1", 1, &actor, now()).unwrap_or_default();
         assert!(frame.contains(r#""data":{"taskId":"t1"}"#), "{frame}");
+        let completed = PlanEvent::SprintCompleted(&f.completion);
+        let frame = completed.frame("p1", 2, &actor, now()).unwrap_or_default();
+        let value: Value = serde_json::from_str(&frame).unwrap_or_default();
+        assert_eq!(value["data"]["done"], 1, "{frame}");
+        assert_eq!(value["data"]["carriedOver"], 2, "{frame}");
+        assert_eq!(value["data"]["sprint"]["status"], "completed", "{frame}");
     }
 }
