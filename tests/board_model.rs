@@ -406,6 +406,7 @@ async fn run(plan: String, board: Board, op: Op) -> Result<(), ApiError> {
                 priority: None,
                 labels: None,
                 force: false,
+                sprint_id: None,
             };
             db.write(move |c| tasks::create(c, &user(u), &plan, input, 10_000).map(|_| ()))
                 .await

@@ -11,7 +11,7 @@ use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
 use crate::limits::{self, Limit};
-use crate::model::{now, Column, Member, Plan, Role, Task, UserRef};
+use crate::model::{now, Column, Member, Plan, Role, Sprint, Task, UserRef};
 use crate::validate;
 use crate::wire::PlanEvent;
 
@@ -42,6 +42,8 @@ pub struct PlanSnapshot {
     /// In board order: by column, then position.
     pub tasks: Vec<Task>,
     pub members: Vec<Member>,
+    /// All the plan's sprints, in creation order.
+    pub sprints: Vec<Sprint>,
     pub seq: i64,
 }
 
@@ -107,6 +109,7 @@ pub fn snapshot(
         columns: db::columns::list(conn, plan_id)?,
         tasks: db::tasks::list(conn, plan_id)?,
         members: db::members::list(conn, plan_id)?,
+        sprints: db::sprints::list(conn, plan_id)?,
     })
 }
 
@@ -171,6 +174,7 @@ pub fn delete(
     // nobody can see or join it any more.
     db::tasks::delete_all(conn, plan_id)?;
     db::columns::delete_all(conn, plan_id)?;
+    db::sprints::delete_all(conn, plan_id)?;
     db::members::delete_all(conn, plan_id)?;
     db::plans::mark_deleted(conn, plan_id)?;
     let mut outcome = events.finish(());

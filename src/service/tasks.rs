@@ -42,6 +42,9 @@ pub struct NewTask {
     /// Into a column at its WIP limit: owners only.
     #[serde(default)]
     pub force: bool,
+    /// A sprint of the plan that is not completed; absent or `null`: the backlog.
+    #[serde(default)]
+    pub sprint_id: Option<String>,
 }
 
 /// A PATCH body: absent fields stay; `null` clears the nullable ones.
@@ -68,6 +71,9 @@ pub struct TaskPatch {
     /// The whole new list.
     #[serde(default)]
     pub labels: Option<Vec<String>>,
+    /// A sprint of the plan that is not completed; `null`: the backlog.
+    #[serde(default, deserialize_with = "double_option")]
+    pub sprint_id: Option<Option<String>>,
 }
 
 /// `POST /api/tasks/{taskId}/move`: to `columnId` at `position` (beyond its end: at its
@@ -149,6 +155,9 @@ pub fn create(
     if let Some(assignee) = &input.assignee_id {
         check_assignee(conn, plan_id, assignee)?;
     }
+    if let Some(sprint) = &input.sprint_id {
+        super::sprints::open_in_plan(conn, plan_id, sprint, "sprintId")?;
+    }
     let column = match &input.column_id {
         Some(id) => {
             let column = column_in_plan(conn, plan_id, id, "columnId")?;
@@ -179,7 +188,7 @@ pub fn create(
         column_id: column.id,
         priority: input.priority.unwrap_or_default(),
         labels,
-        sprint_id: None,
+        sprint_id: input.sprint_id,
     };
     db::tasks::insert(conn, &task)?;
     events.emit(conn, PlanEvent::TaskCreated { task: &task })?;
@@ -332,6 +341,13 @@ pub fn update(
     }
     if let Some(l) = labels {
         after.labels = l;
+    }
+    // Into a sprint that is open; staying in a completed one is no change.
+    if let Some(sprint) = patch.sprint_id.filter(|s| *s != before.sprint_id) {
+        if let Some(id) = &sprint {
+            super::sprints::open_in_plan(conn, &plan_id, id, "sprintId")?;
+        }
+        after.sprint_id = sprint;
     }
     // A new status is a move to the end of the first column of that category.
     if let Some(status) = patch.status.filter(|s| *s != before.status) {

@@ -50,7 +50,7 @@ async fn an_owner_creates_lists_renames_and_deletes_a_plan() {
     assert_eq!(snapshot.status, 200, "{}", snapshot.body);
     assert_keys(
         &snapshot.body,
-        &["plan", "columns", "tasks", "members", "seq"],
+        &["plan", "columns", "tasks", "members", "sprints", "seq"],
     );
     assert_eq!(snapshot.body["plan"], plan);
     assert_eq!(snapshot.body["tasks"], json!([]));

@@ -102,7 +102,7 @@ async fn editors_change_tasks_and_viewers_only_read() {
     assert_eq!(snapshot.status, 200, "{}", snapshot.body);
     assert_keys(
         &snapshot.body,
-        &["plan", "columns", "tasks", "members", "seq"],
+        &["plan", "columns", "tasks", "members", "sprints", "seq"],
     );
     assert_plan_shape(&snapshot.body["plan"]);
     assert_eq!(snapshot.body["plan"]["id"], plan.as_str());
