@@ -41,6 +41,7 @@ mod reminders;
 mod retention;
 mod roles;
 mod slow;
+mod sprints;
 mod task_filters;
 mod tasks;
 mod tokens;

@@ -383,6 +383,52 @@ async fn real_answers_fit_the_schema_documented_for_their_status() {
 }
 
 #[actix_web::test]
+async fn sprint_answers_fit_the_schema_documented_for_their_status() {
+    let c = Checked::spawn_with(|_| {}).await;
+    let plan = c
+        .send("POST", PLANS, &[], ADA, json!({ "title": "Launch" }))
+        .await;
+    let p = plan.body["id"].as_str().unwrap();
+    let (sprints, sprint) = ("/api/plans/{planId}/sprints", "/api/sprints/{sprintId}");
+    let (start, complete) = (
+        "/api/sprints/{sprintId}/start",
+        "/api/sprints/{sprintId}/complete",
+    );
+    let body = json!({ "name": "One", "goal": "Beta", "startsAt": "2030-01-06T09:00:00Z" });
+    let one = c.send("POST", sprints, &[p], ADA, body).await;
+    assert_eq!(one.status, 201, "{}", one.body);
+    let s1 = one.body["id"].as_str().unwrap();
+    let two = c
+        .send("POST", sprints, &[p], ADA, json!({ "name": "Two" }))
+        .await;
+    let s2 = two.body["id"].as_str().unwrap();
+    let body = json!({ "title": "Write", "sprintId": s1 });
+    assert_eq!(c.send("POST", TASKS, &[p], ADA, body).await.status, 201);
+    c.send(
+        "PATCH",
+        sprint,
+        &[s1],
+        ADA,
+        json!({ "endsAt": "2030-01-19T17:00:00Z" }),
+    )
+    .await;
+    assert_eq!(c.bare("POST", start, &[s1], ADA).await.status, 200);
+    // 409 (another is active), 400, 404.
+    assert_eq!(c.bare("POST", start, &[s2], ADA).await.status, 409);
+    let a = c
+        .send("POST", complete, &[s1], ADA, json!({ "carryOverTo": s1 }))
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(c.bare("POST", start, &["nope"], ADA).await.status, 404);
+    let done = c
+        .send("POST", complete, &[s1], ADA, json!({ "carryOverTo": s2 }))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    c.bare("GET", sprints, &[p], ADA).await;
+    c.bare("GET", PLAN, &[p], ADA).await;
+}
+
+#[actix_web::test]
 async fn the_dev_token_answer_fits_its_schema() {
     let c = Checked::spawn_with(|a| a.auth.jwt_secret = None).await;
     let body = json!({ "userId": "ada", "name": "Ada" });
