@@ -247,6 +247,34 @@ async fn a_plan_has_at_most_one_active_sprint_and_the_lifecycle_only_goes_forwar
 }
 
 #[actix_web::test]
+async fn of_sprints_started_at_the_same_time_exactly_one_becomes_active() {
+    let app = spawn_app().await;
+    let plan = app.create_plan("ada", "Launch").await;
+    let ada = app.token("ada");
+    let mut paths = Vec::new();
+    for n in 0..5 {
+        let s = sprint(&app, &plan, "ada", &format!("S{n}")).await;
+        paths.push(format!("/api/sprints/{}/start", id(&s)));
+    }
+    let answers =
+        futures_util::future::join_all(paths.iter().map(|p| app.post(p, &ada, json!({})))).await;
+    let started = answers.iter().filter(|a| a.status == 200).count();
+    assert_eq!(started, 1, "{answers:?}");
+    for refused in answers.iter().filter(|a| a.status != 200) {
+        assert!(assert_state_conflict(refused).contains("at most one active sprint"));
+    }
+    let list = app.get(&format!("/api/plans/{plan}/sprints"), &ada).await;
+    let active = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "active")
+        .count();
+    assert_eq!(active, 1);
+}
+
+#[actix_web::test]
 async fn completing_a_sprint_carries_its_unfinished_tasks_to_another_sprint_one_event_each() {
     let app = spawn_app().await;
     let plan = app.create_plan("ada", "Launch").await;
