@@ -69,15 +69,21 @@ export interface ApiResponse<T> {
 
 const enc = encodeURIComponent;
 
+/** What an answer's body may hold: an error, a 409's task, a resource's plan. */
+type Answer =
+  | { error?: { code?: string; message?: string }; current?: Task; planId?: unknown }
+  | undefined;
+
 /** `ifMatch` as an `If-Match` header. */
 const ifMatched = ({ ifMatch, ...o }: RequestOptions & { ifMatch?: number }): RequestOptions =>
   ifMatch === undefined ? o : { ...o, headers: { ...o.headers, 'If-Match': `"${ifMatch}"` } };
 
-/** A query string of the fields of `q` that are set (`?a=1&b=x`), or `''`. */
+/**
+ * A query string of the fields of `q` that are set (`?a=1&b=x`), or `''`. The JSON round
+ * trip drops the `undefined` fields; `URLSearchParams` writes the others as strings.
+ */
 const search = (q: object): string => {
-  const s = new URLSearchParams(
-    Object.entries(q).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
-  ).toString();
+  const s = new URLSearchParams(JSON.parse(JSON.stringify(q)) as Record<string, string>).toString();
   return s && `?${s}`;
 };
 
@@ -124,8 +130,8 @@ export class LivePlanApi {
         return await (o.fetch ?? fetch)(this.base + path, {
           method,
           headers,
-          body: body === undefined ? null : JSON.stringify(body),
-          signal: options.signal ?? null,
+          body: JSON.stringify(body) ?? null, // undefined: no body
+          signal: options.signal,
         });
       } catch (e) {
         if ((e as Error)?.name === 'AbortError') throw e; // the caller's own signal
@@ -148,38 +154,31 @@ export class LivePlanApi {
       } catch {
         data = text; // not JSON (GET /metrics): the text itself
       }
-      const body = data as { error?: { code?: string; message?: string }; current?: Task };
       if (!res.ok) {
         const retryAfter = Number(res.headers.get('Retry-After') ?? NaN);
         throw new LivePlanError(
           res.status,
-          body?.error?.code ?? STATUS_CODES[res.status] ?? 'internal',
-          body?.error?.message ?? `${method} ${path}: HTTP ${res.status}`,
-          {
-            ...(body?.current ? { current: body.current } : {}),
-            ...(retryAfter >= 0 ? { retryAfter } : {}),
-          },
+          (data as Answer)?.error?.code ?? STATUS_CODES[res.status] ?? 'internal',
+          (data as Answer)?.error?.message ?? `${method} ${path}: HTTP ${res.status}`,
+          { current: (data as Answer)?.current, retryAfter: retryAfter >= 0 ? retryAfter : undefined },
         );
       }
-      const seqHeader = res.headers.get('X-Plan-Seq');
-      if (seqHeader !== null) seq = Number(seqHeader);
       const out: ApiResponse<T> = { data: data as T, status: res.status, headers: res.headers };
-      if (seq !== undefined) out.seq = seq;
+      const seqHeader = res.headers.get('X-Plan-Seq');
+      if (seqHeader !== null) out.seq = seq = Number(seqHeader);
       return out;
     } finally {
       // A task route names no plan; a Task in the answer does.
-      const answered = (data as { planId?: unknown } | undefined)?.planId;
+      const answered = (data as Answer)?.planId;
       write(
         'end',
-        seq === undefined || planId || typeof answered !== 'string'
-          ? seq === undefined ? {} : { seq }
-          : { seq, planId: answered },
+        seq === undefined ? {} : !planId && typeof answered == 'string' ? { seq, planId: answered } : { seq },
       );
     }
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, o?: RequestOptions): Promise<T> {
-    return (await this.request<T>(method, path, body, o)).data;
+  private call<T>(method: string, path: string, body?: unknown, o?: RequestOptions): Promise<T> {
+    return this.request<T>(method, path, body, o).then((r) => r.data);
   }
 
   // ---- health and dev mode ----

@@ -20,7 +20,7 @@ export class LivePlanError extends Error {
     message: string,
     extra: { current?: Task; retryAfter?: number; cause?: unknown } = {},
   ) {
-    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    super(message, extra);
     this.name = 'LivePlanError';
     this.status = status;
     this.code = code;
