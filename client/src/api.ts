@@ -8,6 +8,7 @@ import type {
   Member,
   NewColumn,
   NewPlan,
+  NewSprint,
   NewTask,
   Plan,
   PlanPatch,
@@ -15,6 +16,9 @@ import type {
   Presence,
   Progress,
   Role,
+  Sprint,
+  SprintCompletion,
+  SprintPatch,
   Task,
   TaskFilter,
   TaskMove,
@@ -262,6 +266,30 @@ export class LivePlanApi {
   }
   reorderColumns(planId: string, columnIds: string[], o?: RequestOptions): Promise<{ columnIds: string[] }> {
     return this.call('POST', `/api/plans/${enc(planId)}/columns/reorder`, { columnIds }, o);
+  }
+
+  // ---- sprints ----
+
+  listSprints(planId: string, o?: RequestOptions): Promise<Sprint[]> {
+    return this.call('GET', `/api/plans/${enc(planId)}/sprints`, undefined, o);
+  }
+  createSprint(planId: string, body: NewSprint, o?: RequestOptions): Promise<Sprint> {
+    return this.call('POST', `/api/plans/${enc(planId)}/sprints`, body, o);
+  }
+  /** A completed sprint does not change (409 `conflict`). */
+  updateSprint(sprintId: string, patch: SprintPatch, o?: RequestOptions): Promise<Sprint> {
+    return this.call('PATCH', `/api/sprints/${enc(sprintId)}`, patch, o);
+  }
+  /** Planned → active; 409 `conflict` when it is not planned or another sprint of the plan is active. */
+  startSprint(sprintId: string, o?: RequestOptions): Promise<Sprint> {
+    return this.call('POST', `/api/sprints/${enc(sprintId)}/start`, undefined, o);
+  }
+  /**
+   * Active → completed. Its unfinished tasks go to `carryOverTo` (another sprint of the
+   * plan that is not completed) or, with `null`, to the backlog.
+   */
+  completeSprint(sprintId: string, carryOverTo: string | null, o?: RequestOptions): Promise<SprintCompletion> {
+    return this.call('POST', `/api/sprints/${enc(sprintId)}/complete`, { carryOverTo }, o);
   }
 
   // ---- tasks ----

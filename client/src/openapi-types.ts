@@ -5,6 +5,15 @@
 // test/integration/openapi.test.ts fails when the server no longer generates this file.
 // Not part of the SDK's bundle (src/index.ts does not export it).
 
+/** `POST /api/sprints/{sprintId}/complete`: where the sprint's unfinished tasks go. */
+export interface CarryOver {
+  /**
+   * Another planned sprint of the plan, or `null`: the backlog. Required, so that
+   * nobody empties a sprint into the backlog by leaving it out.
+   */
+  carryOverTo: string | null;
+}
+
 /**
  * A column of a plan's board. `position` is its place on the board (0..n-1); `category`
  * is the status of the tasks in it; `wipLimit` (or null) is how many tasks it takes.
@@ -45,7 +54,7 @@ export interface CommentPatch {
   body: string;
 }
 
-/** The body of a 409: the error and the task as it is now. */
+/** The body of a version mismatch's 409: the error and the task as it is now. */
 export interface ConflictBody {
   current: Task;
   error: ErrorDetail;
@@ -64,7 +73,10 @@ export interface DevTokenRequest {
   userId?: string | null;
 }
 
-/** The body of every error answer but 409: `{"error": {"code", "message"}}`. */
+/**
+ * The body of every error answer but a version mismatch's 409: `{"error": {"code",
+ * "message"}}`.
+ */
 export interface ErrorBody {
   error: ErrorDetail;
 }
@@ -121,7 +133,11 @@ export interface EventFrame {
     | 'comment-updated'
     | 'comment-deleted'
     | 'plan-archived'
-    | 'plan-restored';
+    | 'plan-restored'
+    | 'sprint-created'
+    | 'sprint-updated'
+    | 'sprint-started'
+    | 'sprint-completed';
 }
 
 /** Stored events, oldest first, and the plan's current seq. */
@@ -188,6 +204,15 @@ export interface NewPlan {
   title: string;
 }
 
+export interface NewSprint {
+  /** RFC 3339, any offset; not before `startsAt`. */
+  endsAt?: string | null;
+  goal?: string | null;
+  name: string;
+  /** RFC 3339, any offset; stored as UTC. */
+  startsAt?: string | null;
+}
+
 export interface NewTask {
   assigneeId?: string | null;
   /**
@@ -202,6 +227,8 @@ export interface NewTask {
   force?: boolean;
   labels?: string[] | null;
   priority?: Priority | null;
+  /** A sprint of the plan that is not completed; absent or `null`: the backlog. */
+  sprintId?: string | null;
   status?: TaskStatus | null;
   title: string;
 }
@@ -242,6 +269,8 @@ export interface PlanSnapshot {
   members: Member[];
   plan: Plan;
   seq: number;
+  /** All the plan's sprints, in creation order. */
+  sprints: Sprint[];
   /** In board order: by column, then position. */
   tasks: Task[];
 }
@@ -275,6 +304,41 @@ export interface Reorder {
 
 /** A member's role on a plan, weakest first so that `>=` compares power. */
 export type Role = 'viewer' | 'editor' | 'owner';
+
+/** A sprint of a plan: a time box of tasks. */
+export interface Sprint {
+  completedAt: string | null;
+  endsAt: string | null;
+  goal: string | null;
+  id: string;
+  name: string;
+  planId: string;
+  startedAt: string | null;
+  startsAt: string | null;
+  status: SprintStatus;
+}
+
+/**
+ * What completing a sprint did: the sprint as completed, how many of its tasks were
+ * done (they stay in it) and how many unfinished ones were carried over (to another
+ * sprint or the backlog). `sprint-completed`'s data and the REST answer.
+ */
+export interface SprintCompletion {
+  carriedOver: number;
+  done: number;
+  sprint: Sprint;
+}
+
+/** A PATCH body: absent fields stay; `null` clears `goal`, `startsAt`, `endsAt`. */
+export interface SprintPatch {
+  endsAt?: string | null;
+  goal?: string | null;
+  name?: string | null;
+  startsAt?: string | null;
+}
+
+/** Where a sprint is in its life: `planned` → `active` → `completed`. */
+export type SprintStatus = 'planned' | 'active' | 'completed';
 
 /** When a record was created and last changed (`createdAt`, `updatedAt` on the wire). */
 export interface Stamps {
@@ -340,6 +404,8 @@ export interface TaskPatch {
   /** The whole new list. */
   labels?: string[] | null;
   priority?: Priority | null;
+  /** A sprint of the plan that is not completed; `null`: the backlog. */
+  sprintId?: string | null;
   status?: TaskStatus | null;
   title?: string | null;
   /** The version the client last saw (alternative to `If-Match`). */
@@ -505,6 +571,18 @@ export interface OpenApiOperationTypes {
     body: never;
     response: Plan;
   };
+  /** `GET /api/plans/{planId}/sprints` */
+  listSprints: {
+    query: never;
+    body: never;
+    response: Sprint[];
+  };
+  /** `POST /api/plans/{planId}/sprints` */
+  createSprint: {
+    query: never;
+    body: NewSprint;
+    response: Sprint;
+  };
   /** `GET /api/plans/{planId}/tasks` */
   listTasks: {
     query: {
@@ -545,6 +623,24 @@ export interface OpenApiOperationTypes {
     query: never;
     body: Reorder;
     response: Reorder;
+  };
+  /** `PATCH /api/sprints/{sprintId}` */
+  updateSprint: {
+    query: never;
+    body: SprintPatch;
+    response: Sprint;
+  };
+  /** `POST /api/sprints/{sprintId}/complete` */
+  completeSprint: {
+    query: never;
+    body: CarryOver;
+    response: SprintCompletion;
+  };
+  /** `POST /api/sprints/{sprintId}/start` */
+  startSprint: {
+    query: never;
+    body: never;
+    response: Sprint;
   };
   /** `GET /api/tasks/{taskId}` */
   getTask: {
@@ -635,9 +731,14 @@ export const OPENAPI_OPERATIONS = [
   { method: 'GET', path: '/api/plans/{planId}/presence', operationId: 'getPresence' },
   { method: 'GET', path: '/api/plans/{planId}/progress', operationId: 'getProgress' },
   { method: 'POST', path: '/api/plans/{planId}/restore', operationId: 'restorePlan' },
+  { method: 'GET', path: '/api/plans/{planId}/sprints', operationId: 'listSprints' },
+  { method: 'POST', path: '/api/plans/{planId}/sprints', operationId: 'createSprint' },
   { method: 'GET', path: '/api/plans/{planId}/tasks', operationId: 'listTasks' },
   { method: 'POST', path: '/api/plans/{planId}/tasks', operationId: 'createTask' },
   { method: 'POST', path: '/api/plans/{planId}/tasks/reorder', operationId: 'reorderTasks' },
+  { method: 'PATCH', path: '/api/sprints/{sprintId}', operationId: 'updateSprint' },
+  { method: 'POST', path: '/api/sprints/{sprintId}/complete', operationId: 'completeSprint' },
+  { method: 'POST', path: '/api/sprints/{sprintId}/start', operationId: 'startSprint' },
   { method: 'GET', path: '/api/tasks/{taskId}', operationId: 'getTask' },
   { method: 'DELETE', path: '/api/tasks/{taskId}', operationId: 'deleteTask' },
   { method: 'PATCH', path: '/api/tasks/{taskId}', operationId: 'updateTask' },

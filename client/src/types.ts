@@ -61,6 +61,28 @@ export interface Column {
   category: TaskStatus;
 }
 
+export type SprintStatus = 'planned' | 'active' | 'completed';
+
+/** A time box of a plan's tasks: `planned` → `active` → `completed`; at most one active per plan. */
+export interface Sprint {
+  id: string;
+  planId: string;
+  name: string;
+  goal: string | null;
+  status: SprintStatus;
+  startsAt: string | null;
+  endsAt: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+/** `sprint-completed`'s data and `completeSprint`'s answer: the done tasks stay, the others were carried over. */
+export interface SprintCompletion {
+  sprint: Sprint;
+  done: number;
+  carriedOver: number;
+}
+
 /** A task's place: `task-moved`'s `from` and `to`. */
 export interface Place {
   columnId: string;
@@ -107,6 +129,8 @@ export interface PlanSnapshot {
   /** In board order: by column, then position. */
   tasks: Task[];
   members: Member[];
+  /** All the plan's sprints, in creation order. */
+  sprints: Sprint[];
   seq: number;
 }
 
@@ -200,6 +224,11 @@ export interface PlanEventData {
   'comment-deleted': { commentId: string; taskId: string };
   'plan-archived': { plan: Plan };
   'plan-restored': { plan: Plan };
+  'sprint-created': { sprint: Sprint };
+  'sprint-updated': { sprint: Sprint };
+  'sprint-started': { sprint: Sprint };
+  /** After one `task-updated` per carried-over task. */
+  'sprint-completed': SprintCompletion;
 }
 
 export type PlanEventType = keyof PlanEventData;
@@ -238,6 +267,10 @@ const planEventTypes = {
   'comment-deleted': 1,
   'plan-archived': 1,
   'plan-restored': 1,
+  'sprint-created': 1,
+  'sprint-updated': 1,
+  'sprint-started': 1,
+  'sprint-completed': 1,
 } satisfies Record<PlanEventType, 1>;
 
 /** Every plan event type, in the server's order. */
@@ -412,6 +445,8 @@ export interface NewTask {
   labels?: string[] | null;
   /** Into a column at its WIP limit (owners only). */
   force?: boolean;
+  /** A sprint of the plan that is not completed; absent or null: the backlog. */
+  sprintId?: string | null;
 }
 export interface TaskPatch {
   title?: string;
@@ -424,6 +459,8 @@ export interface TaskPatch {
   priority?: Priority;
   /** The whole new list. */
   labels?: string[];
+  /** A sprint of the plan that is not completed; null: the backlog. */
+  sprintId?: string | null;
 }
 
 /** `POST /api/tasks/{taskId}/move`. */
@@ -450,4 +487,21 @@ export interface ColumnPatch {
   wipLimit?: number | null;
   /** Only while the column holds no task. */
   category?: TaskStatus;
+}
+
+export interface NewSprint {
+  name: string;
+  goal?: string | null;
+  /** RFC 3339 (any offset). */
+  startsAt?: string | null;
+  /** RFC 3339; not before `startsAt`. */
+  endsAt?: string | null;
+}
+/** Only a planned or active sprint changes (a completed one: 409 `conflict`). */
+export interface SprintPatch {
+  name?: string;
+  /** null clears it (also `startsAt`, `endsAt`). */
+  goal?: string | null;
+  startsAt?: string | null;
+  endsAt?: string | null;
 }

@@ -41,6 +41,11 @@ const SDK_METHODS = {
   updateColumn: 'updateColumn',
   deleteColumn: 'deleteColumn',
   reorderColumns: 'reorderColumns',
+  listSprints: 'listSprints',
+  createSprint: 'createSprint',
+  updateSprint: 'updateSprint',
+  startSprint: 'startSprint',
+  completeSprint: 'completeSprint',
   listTasks: ['listTasks', 'findTasks'], // the plain array; a filtered page
   createTask: 'createTask',
   reorderTasks: 'reorderTasks',
@@ -205,6 +210,19 @@ describe("the SDK and the server's OpenAPI document", () => {
     await via('reorderColumns', (a) => a.reorderColumns(plan.id, [...columns].reverse().map((c) => c.id)));
     await via('moveTask', (a) => a.moveTask(other.id, { columnId: review.id, position: 0, version: other.version }));
     await via('deleteColumn', (a) => a.deleteColumn(review.id, columns[0]!.id));
+    const sprint = await via('createSprint', (a) =>
+      a.createSprint(plan.id, { name: 'Sprint 1', goal: 'Beta', startsAt: '2030-01-06T09:00:00Z', endsAt: null }),
+    );
+    const next = await api.createSprint(plan.id, { name: 'Sprint 2' });
+    await via('listSprints', (a) => a.listSprints(plan.id));
+    await via('updateSprint', (a) =>
+      a.updateSprint(sprint.id, { name: 'Beta', goal: null, startsAt: null, endsAt: '2030-01-19T17:00:00Z' }),
+    );
+    const third = await api.createTask(plan.id, { title: 'Three', sprintId: next.id });
+    await api.updateTask(third.id, { sprintId: sprint.id });
+    await via('startSprint', (a) => a.startSprint(sprint.id));
+    const completion = await via('completeSprint', (a) => a.completeSprint(sprint.id, next.id));
+    expect(completion).toMatchObject({ done: 0, carriedOver: 1, sprint: { id: sprint.id, status: 'completed' } });
     await via('updateTask', (a) =>
       a.updateTask(task.id, { title: 'Uno', description: null, status: 'done', assigneeId: null, dueAt: null, version: 1 }),
     );

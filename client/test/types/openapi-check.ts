@@ -53,6 +53,9 @@ export type Shapes = [
   Assert<Equals<SDK.Participant, S.Participant>>,
   Assert<Equals<SDK.PresenceStatus, S.PresenceStatus>>,
   Assert<Equals<SDK.Comment, S.Comment>>,
+  Assert<Equals<SDK.Sprint, S.Sprint>>,
+  Assert<Equals<SDK.SprintStatus, S.SprintStatus>>,
+  Assert<Equals<SDK.SprintCompletion, S.SprintCompletion>>,
   Assert<Equals<SDK.PlanSnapshot, S.PlanSnapshot>>,
   Assert<Equals<SDK.TaskPage, S.TaskPage>>,
   Assert<Equals<SDK.Presence, S.Presence>>,
@@ -69,6 +72,8 @@ export type Shapes = [
   Assert<Equals<NullAsAbsent<SDK.PlanPatch, 'title'>, S.PlanPatch>>,
   Assert<Equals<NullAsAbsent<SDK.NewTask, 'status'>, S.NewTask>>,
   Assert<Equals<NullAsAbsent<SDK.TaskPatch, 'title' | 'status' | 'version' | 'priority' | 'labels'>, S.TaskPatch>>,
+  Assert<Equals<SDK.NewSprint, S.NewSprint>>,
+  Assert<Equals<NullAsAbsent<SDK.SprintPatch, 'name'>, S.SprintPatch>>,
 
   // The event log. The document types an event's `data` as any object (what it holds
   // depends on `type`, docs/protocol.md §3); the SDK's `PlanEvent` is the union over `type`
@@ -146,6 +151,26 @@ type Operations = {
   reorderColumns: [
     Assert<Equals<{ columnIds: Arg<'reorderColumns', 1> }, Op['reorderColumns']['body']>>,
     Assert<Equals<Answer<'reorderColumns'>, Op['reorderColumns']['response']>>,
+  ];
+
+  listSprints: [Assert<Equals<Answer<'listSprints'>, Op['listSprints']['response']>>];
+  createSprint: [
+    Assert<Equals<Arg<'createSprint', 1>, Op['createSprint']['body']>>,
+    Assert<Equals<Answer<'createSprint'>, Op['createSprint']['response']>>,
+  ];
+  updateSprint: [
+    // `name`: `null` is read as absent (`goal`, `startsAt`, `endsAt`: `null` clears them).
+    Assert<Equals<NullAsAbsent<Arg<'updateSprint', 1>, 'name'>, Op['updateSprint']['body']>>,
+    Assert<Equals<Answer<'updateSprint'>, Op['updateSprint']['response']>>,
+  ];
+  startSprint: [
+    Assert<Equals<Op['startSprint']['body'], never>>,
+    Assert<Equals<Answer<'startSprint'>, Op['startSprint']['response']>>,
+  ];
+  // The method takes `carryOverTo` (required, `null`: the backlog) and sends `{carryOverTo}`.
+  completeSprint: [
+    Assert<Equals<{ carryOverTo: Parameters<Api['completeSprint']>[1] }, Op['completeSprint']['body']>>,
+    Assert<Equals<Answer<'completeSprint'>, Op['completeSprint']['response']>>,
   ];
 
   // Two methods: `listTasks` sends no parameter and gets the plain array; `findTasks` sends

@@ -57,6 +57,7 @@ const snapshot = (tasks: Task[], columns = COLS): PlanSnapshot => ({
   columns,
   tasks,
   members: [{ planId: 'p', userId: 'u', name: 'U', role: 'owner' }],
+  sprints: [],
   seq: 3,
 });
 

@@ -227,6 +227,7 @@ describe('resync-required', () => {
     columns: [],
     tasks: [],
     members: [],
+    sprints: [],
     seq: 40,
   };
 
