@@ -266,6 +266,13 @@ export function queryKeysFor(event: PlanEvent): unknown[][] {
     case 'columns-reordered':
       keys.push(['plan', p], ['columns', p]);
       break;
+    case 'sprint-created':
+    case 'sprint-updated':
+    case 'sprint-started':
+    case 'sprint-completed':
+      // A completion's carried-over tasks come with their own task-updated events.
+      keys.push(['plan', p], ['sprints', p]);
+      break;
     case 'task-reordered':
       keys.push(['plan', p], ['tasks', p]);
       break;

@@ -272,6 +272,7 @@ describe('usePlanWebSocket', () => {
     await waitFor(() => expect(events).toHaveLength(2));
     expect(await keysAfter(() => ada.reorderTasks(planId, [other.id, task.id]), 1)).toEqual(sorted(['plan', planId], ['tasks', planId]));
     expect(await keysAfter(() => ada.addComment(task.id, 'hi'), 1)).toEqual(sorted(['comments', task.id], ['task', task.id]));
+    expect(await keysAfter(() => ada.createSprint(planId, { name: 'S1' }), 1)).toEqual(sorted(['plan', planId], ['sprints', planId]));
     expect(await keysAfter(() => ada.setMember(planId, 'cy', { role: 'viewer', name: 'Cy' }), 1)).toEqual(
       sorted(['plan', planId], ['members', planId]),
     );
