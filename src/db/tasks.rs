@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::models::TaskRow;
-use super::schema::{columns, sprints, tasks};
+use super::schema::{columns, tasks};
 use super::{DbConnection, DbError};
 use crate::model::{Priority, StatusCounts, Task, TaskStatus};
 
@@ -168,7 +168,6 @@ pub fn status_counts(conn: &mut DbConnection, plan_id: &str) -> Result<StatusCou
 }
 
 // ---- The filtered, paged task list (`GET …/tasks?…`, contract §6.1) -------------------
-// (`sprint_plan_of` is here, not in a `db::sprints`, so that this part stands alone.)
 
 diesel::define_sql_function! {
     /// `LOWER(text)`: what both backends call lower case (SQLite: ASCII letters only).
@@ -287,13 +286,4 @@ pub fn page(
         .into_iter()
         .map(|(row, column_position)| (Task::from(row), column_position))
         .collect())
-}
-
-/// The plan a sprint belongs to, if the sprint exists.
-pub fn sprint_plan_of(conn: &mut DbConnection, id: &str) -> Result<Option<String>, DbError> {
-    Ok(sprints::table
-        .find(id)
-        .select(sprints::plan_id)
-        .first(conn)
-        .optional()?)
 }

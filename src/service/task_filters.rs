@@ -317,9 +317,9 @@ impl Cursor {
 
 /// The sprint, when it is one of the plan's; else the same 404 as a missing one.
 fn check_sprint(conn: &mut DbConnection, plan_id: &str, sprint_id: &str) -> Result<(), ApiError> {
-    match db::tasks::sprint_plan_of(conn, sprint_id)? {
+    match db::sprints::plan_of(conn, sprint_id)? {
         Some(plan) if plan == plan_id => Ok(()),
-        _ => Err(ApiError::NotFound("sprint not found".into())),
+        _ => Err(ApiError::sprint_not_found()),
     }
 }
 
