@@ -13,9 +13,12 @@
  * - `column-created` inserts the column at its position, `column-updated` changes it in
  *   place, `column-deleted` removes it (its tasks were moved first, by `task-moved`
  *   events), `columns-reordered` orders the columns by the list.
+ * Sprints are kept by id in creation order: `sprint-created`, `-updated`, `-started` and
+ * `-completed` carry the whole sprint after the change (a completion's carried-over tasks
+ * came before it, as `task-updated` events).
  * Every column's positions stay dense (0..n-1), as on the server.
  */
-import type { Column, Comment, Member, Plan, PlanEvent, PlanSnapshot, Priority, Progress, Role, Task, TaskStatus } from 'liveplan-client';
+import type { Column, Comment, Member, Plan, PlanEvent, PlanSnapshot, Priority, Progress, Role, Sprint, SprintCompletion, Task, TaskStatus } from 'liveplan-client';
 
 export interface BoardState {
   plan: Plan;
@@ -24,6 +27,8 @@ export interface BoardState {
   /** Every task in board order: by column, then by position inside it. */
   tasks: Task[];
   members: Member[];
+  /** The plan's sprints, in creation order. */
+  sprints: Sprint[];
   /** The plan was deleted (by someone else, or by this page). */
   deleted: boolean;
   /** Comments of the tasks whose comments were loaded, by task id. */
@@ -55,7 +60,7 @@ export function fromSnapshot(snapshot: PlanSnapshot): BoardState {
       a.createdAt.localeCompare(b.createdAt) ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-  return assemble({ plan: snapshot.plan, columns, tasks: [], members: snapshot.members, deleted: false, comments: {} }, columns, listsOf(tasks));
+  return assemble({ plan: snapshot.plan, columns, tasks: [], members: snapshot.members, sprints: snapshot.sprints ?? [], deleted: false, comments: {} }, columns, listsOf(tasks));
 }
 
 // ---- places ----------------------------------------------------------------------------
@@ -202,11 +207,54 @@ export function applyEvent(state: BoardState, event: PlanEvent): BoardState {
       return withComment(state, event.data.comment);
     case 'comment-deleted':
       return withoutComment(state, event.data.taskId, event.data.commentId);
+    case 'sprint-created':
+    case 'sprint-updated':
+    case 'sprint-started':
+    case 'sprint-completed':
+      return withSprint(state, event.data.sprint);
     case 'progress-updated':
       return state; // progress is counted from the tasks
     default:
       return state; // a kind of event this page does not show (yet)
   }
+}
+
+// ---- sprints ----------------------------------------------------------------------------
+
+const STAGE: Record<Sprint['status'], number> = { planned: 0, active: 1, completed: 2 };
+
+/**
+ * A sprint as created or changed: replaced in place, or added last (creation order). A
+ * sprint never goes back (planned → active → completed): an older stage is ignored.
+ */
+export function withSprint(state: BoardState, sprint: Sprint): BoardState {
+  const old = state.sprints.find((s) => s.id === sprint.id);
+  if (old && STAGE[old.status] > STAGE[sprint.status]) return state;
+  const sprints = old ? state.sprints.map((s) => (s.id === sprint.id ? sprint : s)) : [...state.sprints, sprint];
+  return { ...state, sprints };
+}
+
+/**
+ * This page's own completion (whose events it does not receive): the sprint as answered,
+ * and its unfinished tasks moved to `carryOverTo` as the server moves them (`sprintId`
+ * only, one version later; their places do not change).
+ */
+export function withCompletion(state: BoardState, completion: SprintCompletion, carryOverTo: string | null): BoardState {
+  const id = completion.sprint.id;
+  const tasks = state.tasks.map((t) =>
+    t.sprintId === id && t.status !== 'done' ? { ...t, sprintId: carryOverTo, version: t.version + 1 } : t,
+  );
+  return withSprint({ ...state, tasks }, completion.sprint);
+}
+
+export function activeSprint(state: Pick<BoardState, 'sprints'>): Sprint | undefined {
+  return state.sprints.find((s) => s.status === 'active');
+}
+
+/** A sprint's tasks, and how many of them are done. */
+export function sprintProgress(tasks: Task[], sprintId: string): { done: number; total: number } {
+  const mine = tasks.filter((t) => t.sprintId === sprintId);
+  return { done: mine.filter((t) => t.status === 'done').length, total: mine.length };
 }
 
 export function withMember(state: BoardState, member: Member): BoardState {

@@ -4,9 +4,7 @@
  * at its real position (board-state.ts `landing`, `keyboardMove`).
  *
  * Each criterion is one field of {@link BoardFilter}, one clause of {@link matches} and
- * one control of the bar (FilterBar.tsx). A sprint criterion ("all", "backlog", or a
- * sprint's id, over `task.sprintId`) is meant to be added the same way once plans have
- * sprints.
+ * one control of the bar (FilterBar.tsx).
  */
 import type { Priority, Task } from 'liveplan-client';
 
@@ -19,15 +17,20 @@ export interface BoardFilter {
   priority: Priority | '';
   /** A user id, {@link UNASSIGNED}, or '' anyone. */
   assignee: string;
+  /** A sprint's id, {@link BACKLOG} (tasks of no sprint), or '' all. */
+  sprint: string;
 }
+
+/** The sprint filter's value for the backlog, tasks of no sprint (not a valid sprint id). */
+export const BACKLOG = '(backlog)';
 
 /** The assignee filter's value for tasks nobody is assigned to (not a valid user id). */
 export const UNASSIGNED = '(nobody)';
 
-export const NO_FILTER: BoardFilter = { text: '', label: '', priority: '', assignee: '' };
+export const NO_FILTER: BoardFilter = { text: '', label: '', priority: '', assignee: '', sprint: '' };
 
 export function isFiltering(f: BoardFilter): boolean {
-  return f.text.trim() !== '' || f.label !== '' || f.priority !== '' || f.assignee !== '';
+  return f.text.trim() !== '' || f.label !== '' || f.priority !== '' || f.assignee !== '' || f.sprint !== '';
 }
 
 export function matches(task: Task, f: BoardFilter): boolean {
@@ -39,6 +42,7 @@ export function matches(task: Task, f: BoardFilter): boolean {
   if (f.label && !task.labels.includes(f.label)) return false;
   if (f.priority && task.priority !== f.priority) return false;
   if (f.assignee === UNASSIGNED ? task.assigneeId !== null : f.assignee && task.assigneeId !== f.assignee) return false;
+  if (f.sprint === BACKLOG ? task.sprintId !== null : f.sprint && task.sprintId !== f.sprint) return false;
   return true;
 }
 

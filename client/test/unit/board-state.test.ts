@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Column, PlanEvent, PlanSnapshot, Task } from '../../src/index.js';
+import type { Column, PlanEvent, PlanSnapshot, Sprint, Task } from '../../src/index.js';
 import {
+  activeSprint,
   applyEvent,
   columnOrderAfter,
   columnTasks,
@@ -9,15 +10,17 @@ import {
   keyboardMove,
   landing,
   progressOf,
+  sprintProgress,
   wipMessage,
   wipState,
   withColumn,
   withComments,
+  withCompletion,
   withoutColumn,
   withTask,
   type BoardState,
 } from '../../board/src/board-state.js';
-import { isFiltering, labelsOf, matches, NO_FILTER, UNASSIGNED } from '../../board/src/filters.js';
+import { BACKLOG, isFiltering, labelsOf, matches, NO_FILTER, UNASSIGNED } from '../../board/src/filters.js';
 
 const col = (id: string, position: number, category: Column['category'] = 'todo', wipLimit: number | null = null): Column => ({
   id,
@@ -52,12 +55,25 @@ const task = (id: string, columnId: string, position: number, version = 1, extra
   ...extra,
 });
 
-const snapshot = (tasks: Task[], columns = COLS): PlanSnapshot => ({
+const sprint = (id: string, status: Sprint['status'] = 'planned', extra: Partial<Sprint> = {}): Sprint => ({
+  id,
+  planId: 'p',
+  name: id.toUpperCase(),
+  goal: null,
+  status,
+  startsAt: null,
+  endsAt: null,
+  startedAt: status === 'planned' ? null : '2026-12-01T00:00:00Z',
+  completedAt: status === 'completed' ? '2026-12-02T00:00:00Z' : null,
+  ...extra,
+});
+
+const snapshot = (tasks: Task[], columns = COLS, sprints: Sprint[] = []): PlanSnapshot => ({
   plan: { id: 'p', title: 'P', description: null, ownerId: 'u', createdAt: '', updatedAt: '', archivedAt: null },
   columns,
   tasks,
   members: [{ planId: 'p', userId: 'u', name: 'U', role: 'owner' }],
-  sprints: [],
+  sprints,
   seq: 3,
 });
 
@@ -274,6 +290,76 @@ describe('the board state', () => {
   });
 });
 
+describe('sprints', () => {
+  it('come from the snapshot, in creation order', () => {
+    const s = fromSnapshot(snapshot([], COLS, [sprint('s1', 'completed'), sprint('s2', 'active')]));
+    expect(s.sprints.map((x) => x.id)).toEqual(['s1', 's2']);
+    expect(activeSprint(s)?.id).toBe('s2');
+  });
+
+  it('sprint-created adds one last', () => {
+    let s = fromSnapshot(snapshot([], COLS, [sprint('s1')]));
+    s = applyEvent(s, event('sprint-created', { sprint: sprint('s2', 'planned', { goal: 'Beta' }) }));
+    expect(s.sprints.map((x) => [x.id, x.status, x.goal])).toEqual([
+      ['s1', 'planned', null],
+      ['s2', 'planned', 'Beta'],
+    ]);
+    expect(activeSprint(s)).toBeUndefined();
+  });
+
+  it('sprint-updated changes it in place', () => {
+    let s = fromSnapshot(snapshot([], COLS, [sprint('s1'), sprint('s2')]));
+    s = applyEvent(s, event('sprint-updated', { sprint: sprint('s1', 'planned', { name: 'Renamed', goal: 'G' }) }));
+    expect(s.sprints.map((x) => x.name)).toEqual(['Renamed', 'S2']);
+    expect(s.sprints[0]?.goal).toBe('G');
+  });
+
+  it('sprint-started makes it the active one; an older stage never comes back', () => {
+    let s = fromSnapshot(snapshot([], COLS, [sprint('s1')]));
+    s = applyEvent(s, event('sprint-started', { sprint: sprint('s1', 'active') }));
+    expect(activeSprint(s)?.id).toBe('s1');
+    // A late "planned" version (an answer overtaken by the event) is ignored.
+    expect(applyEvent(s, event('sprint-updated', { sprint: sprint('s1', 'planned') }))).toBe(s);
+  });
+
+  it('sprint-completed after its tasks’ task-updated: done ones stay, the others were carried over', () => {
+    const tasks = [
+      task('a', 'todo', 0, 1, { sprintId: 's1' }),
+      task('b', 'done', 0, 1, { sprintId: 's1' }),
+      task('c', 'todo', 1, 1, { sprintId: null }),
+    ];
+    let s = fromSnapshot(snapshot(tasks, COLS, [sprint('s1', 'active')]));
+    expect(sprintProgress(s.tasks, 's1')).toEqual({ done: 1, total: 2 });
+    s = applyEvent(s, event('task-updated', { task: { ...tasks[0]!, version: 2, sprintId: null }, changes: { sprintId: { from: 's1', to: null } } }));
+    s = applyEvent(s, event('sprint-completed', { sprint: sprint('s1', 'completed'), done: 1, carriedOver: 1 }));
+    expect(activeSprint(s)).toBeUndefined();
+    expect(s.sprints[0]?.status).toBe('completed');
+    expect(s.tasks.map((t) => [t.id, t.sprintId])).toEqual([
+      ['a', null],
+      ['c', null],
+      ['b', 's1'],
+    ]);
+    expect(board(s)).toEqual({ todo: ['a', 'c'], doing: [], done: ['b'] });
+    expect(sprintProgress(s.tasks, 's1')).toEqual({ done: 1, total: 1 });
+  });
+
+  it('this page’s own completion carries the unfinished tasks itself, one version later', () => {
+    const tasks = [task('a', 'todo', 0, 3, { sprintId: 's1' }), task('b', 'done', 0, 1, { sprintId: 's1' }), task('c', 'todo', 1, 1)];
+    const s = withCompletion(
+      fromSnapshot(snapshot(tasks, COLS, [sprint('s1', 'active'), sprint('s2')])),
+      { sprint: sprint('s1', 'completed'), done: 1, carriedOver: 1 },
+      's2',
+    );
+    expect(s.tasks.map((t) => [t.id, t.sprintId, t.version])).toEqual([
+      ['a', 's2', 4],
+      ['c', null, 1],
+      ['b', 's1', 1],
+    ]);
+    expect(s.sprints.map((x) => x.status)).toEqual(['completed', 'planned']);
+    expect(board(s)).toEqual({ todo: ['a', 'c'], doing: [], done: ['b'] });
+  });
+});
+
 describe('where a move lands', () => {
   const s = fromSnapshot(snapshot([task('a', 'todo', 0), task('b', 'todo', 1), task('c', 'todo', 2), task('d', 'done', 0)]));
 
@@ -335,5 +421,16 @@ describe('the filter bar', () => {
     expect(matches({ ...t, assigneeId: null }, { ...NO_FILTER, assignee: UNASSIGNED })).toBe(true);
     expect(isFiltering({ ...NO_FILTER, label: 'v2' })).toBe(true);
     expect(labelsOf([t, task('b', 'todo', 1, 1, { labels: ['bug', 'docs'] })])).toEqual(['bug', 'docs', 'v2']);
+  });
+
+  it('matches a sprint, or the backlog (tasks of no sprint)', () => {
+    const inS1 = { ...t, sprintId: 's1' };
+    expect(isFiltering({ ...NO_FILTER, sprint: 's1' })).toBe(true);
+    expect(matches(inS1, { ...NO_FILTER, sprint: 's1' })).toBe(true);
+    expect(matches(inS1, { ...NO_FILTER, sprint: 's2' })).toBe(false);
+    expect(matches(inS1, { ...NO_FILTER, sprint: BACKLOG })).toBe(false);
+    expect(matches(t, { ...NO_FILTER, sprint: BACKLOG })).toBe(true);
+    expect(matches(t, { ...NO_FILTER, sprint: 's1' })).toBe(false);
+    expect(matches(inS1, NO_FILTER)).toBe(true);
   });
 });
