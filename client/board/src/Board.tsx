@@ -32,6 +32,8 @@ export interface BoardProps {
   /** Who is typing (others only), by task id. */
   typing: Map<string, TypingEntry[]>;
   nameOf: (userId: string | null) => string | undefined;
+  /** A sprint's name, for the card's sprint chip; undefined: no chips (a sprint is filtered). */
+  sprintName?: ((sprintId: string) => string | undefined) | undefined;
   actions: BoardActions;
 }
 
@@ -186,6 +188,7 @@ function Card(props: ColumnProps & { task: Task; onKey: (e: KeyboardEvent, task:
   const assignee = props.nameOf(task.assigneeId);
   const overdue = task.dueAt !== null && task.status !== 'done' && Date.parse(task.dueAt) < Date.now();
   const priority = PRIORITIES.find((p) => p.priority === task.priority);
+  const sprint = task.sprintId && props.sprintName ? (props.sprintName(task.sprintId) ?? 'a sprint') : undefined;
   return (
     <li
       data-task-id={task.id}
@@ -206,12 +209,18 @@ function Card(props: ColumnProps & { task: Task; onKey: (e: KeyboardEvent, task:
       <button type="button" className="card-title" onClick={() => actions.openTask(task.id)} tabIndex={-1}>
         {task.title}
       </button>
-      {(task.labels.length > 0 || task.priority !== 'medium') && (
+      {(task.labels.length > 0 || task.priority !== 'medium' || sprint) && (
         <div className="card-tags">
           {priority && task.priority !== 'medium' && (
             <span className={`prio prio-${task.priority}`} title={`Priority: ${priority.title}`}>
               <span className="sr-only">Priority: </span>
               {priority.title}
+            </span>
+          )}
+          {sprint && (
+            <span className="chip chip-sprint" title={`Sprint: ${sprint}`}>
+              <span className="sr-only">Sprint: </span>
+              {sprint}
             </span>
           )}
           {task.labels.map((l) => (

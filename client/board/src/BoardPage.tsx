@@ -6,11 +6,15 @@
  * replaces the guess. Refused because the column is full (409 `wip_limit`): the card goes
  * back and a message names the column and its limit (owners may move it anyway). Refused
  * because the task changed meanwhile (409 `conflict`): the board is loaded again.
+ *
+ * Sprints: the active one is shown in the head; the "Sprints" panel creates, starts and
+ * completes them (editors); the filter bar shows one sprint, or the backlog.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { LivePlanError, type ColumnPatch, type LivePlanClient, type PlanEvent, type PlanSnapshot, type Task, type TaskStatus, type UserRef } from 'liveplan-client';
 import { usePlanWebSocket, type TypingEntry } from 'liveplan-client/react';
 import {
+  activeSprint,
   applyEvent,
   columnOrderAfter,
   columnTasks,
@@ -23,9 +27,11 @@ import {
   withColumnOrder,
   withComment,
   withComments,
+  withCompletion,
   withMember,
   withoutColumn,
   withoutTask,
+  withSprint,
   wipMessage,
   withTask,
   type BoardState,
@@ -36,6 +42,7 @@ import { FilterBar } from './FilterBar';
 import { isFiltering, labelsOf, matches, NO_FILTER, type BoardFilter } from './filters';
 import { Members } from './Members';
 import { PresenceBar } from './PresenceBar';
+import { ActiveSprint, Sprints, type SprintActions } from './Sprints';
 import { TaskDialog } from './TaskDialog';
 import { useToast } from './toasts';
 
@@ -95,6 +102,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
   const [loadError, setLoadError] = useState<string>();
   const [openId, setOpenId] = useState<string>();
   const [showMembers, setShowMembers] = useState(false);
+  const [showSprints, setShowSprints] = useState(false);
   const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
   /** Events at or before this seq are already in the state (a snapshot taken after they happened). */
   const baseSeq = useRef(0);
@@ -244,7 +252,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     }
   };
 
-  /** A column change: its answer goes into the state; a failure is said, and answers false. */
+  /** A column or sprint change: its answer goes into the state; a failure is said (the alert region), and answers false. */
   const columnCall = async <T,>(call: () => Promise<T>, apply: (s: BoardState, answer: T) => BoardState): Promise<boolean> => {
     try {
       const answer = await call();
@@ -281,6 +289,17 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     },
   };
 
+  const sprintActions: SprintActions = {
+    create: (name, goal, startsAt, endsAt) =>
+      columnCall(() => client.api.createSprint(planId, { name, goal, startsAt, endsAt }), withSprint),
+    start: (sprintId) => columnCall(() => client.api.startSprint(sprintId), withSprint),
+    complete: (sprintId, carryOverTo) =>
+      columnCall(
+        () => client.api.completeSprint(sprintId, carryOverTo),
+        (s, answer) => withCompletion(s, answer, carryOverTo),
+      ),
+  };
+
   const visible = useCallback((t: Task) => matches(t, filter), [filter]);
 
   if (loadError && !state)
@@ -314,10 +333,14 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
         <h1>{state.plan.title}</h1>
         <ConnectionState status={live.status} joined={live.isConnected} retryAt={live.retryAt} />
         <PresenceBar participants={live.participants} />
+        <button type="button" className="link" onClick={() => setShowSprints((v) => !v)} aria-expanded={showSprints}>
+          Sprints ({state.sprints.length})
+        </button>
         <button type="button" className="link" onClick={() => setShowMembers((v) => !v)} aria-expanded={showMembers}>
           Members ({state.members.length})
         </button>
       </div>
+      <ActiveSprint sprint={activeSprint(state)} tasks={state.tasks} />
       <div className="progress" aria-label="Progress">
         <div
           className="progress-bar"
@@ -348,11 +371,21 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
           onClose={() => setShowMembers(false)}
         />
       )}
+      {showSprints && (
+        <Sprints
+          sprints={state.sprints}
+          tasks={state.tasks}
+          canEdit={canEdit}
+          actions={sprintActions}
+          onClose={() => setShowSprints(false)}
+        />
+      )}
       <FilterBar
         filter={filter}
         onChange={setFilter}
         labels={labels}
         members={state.members}
+        sprints={state.sprints}
         shown={filtering ? state.tasks.filter(visible).length : state.tasks.length}
         total={state.tasks.length}
       />
@@ -366,6 +399,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
         isOwner={role === 'owner'}
         typing={typing}
         nameOf={(id) => nameOf(state, id)}
+        sprintName={filter.sprint === '' ? (id) => state.sprints.find((x) => x.id === id)?.name : undefined}
         actions={actions}
       />
       {open && (
@@ -376,6 +410,7 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
           canEdit={canEdit}
           members={state.members}
           columns={state.columns}
+          sprints={state.sprints}
           knownLabels={labels}
           comments={state.comments[open.id]}
           typing={typing.get(open.id) ?? []}

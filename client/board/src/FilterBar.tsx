@@ -1,17 +1,24 @@
 /**
- * Above the board: search, label, priority, assignee, "Clear filters". Only hides cards on
- * this page (filters.ts); one control per criterion, so a sprint select slots in as
- * another `<label><select>` here.
+ * Above the board: search, label, priority, assignee, sprint, "Clear filters". Only hides
+ * cards on this page (filters.ts); one control per criterion.
+ *
+ * The sprint select starts at "All sprints" (the whole board, as before sprints); the
+ * active sprint comes first after "Backlog", so it is one step away.
  */
-import type { Member, Priority } from 'liveplan-client';
+import type { Member, Priority, Sprint } from 'liveplan-client';
 import { PRIORITIES } from './board-state';
-import { isFiltering, NO_FILTER, UNASSIGNED, type BoardFilter } from './filters';
+import { BACKLOG, isFiltering, NO_FILTER, UNASSIGNED, type BoardFilter } from './filters';
+import { sprintLabel } from './Sprints';
+
+/** The active sprint first, then the planned ones, then the completed ones (each in creation order). */
+const RANK: Record<Sprint['status'], number> = { active: 0, planned: 1, completed: 2 };
 
 export function FilterBar(props: {
   filter: BoardFilter;
   onChange: (f: BoardFilter) => void;
   labels: string[];
   members: Member[];
+  sprints: Sprint[];
   shown: number;
   total: number;
 }) {
@@ -62,6 +69,20 @@ export function FilterBar(props: {
               {m.name}
             </option>
           ))}
+        </select>
+      </label>
+      <label>
+        Sprint
+        <select value={filter.sprint} onChange={(e) => set('sprint', e.target.value)}>
+          <option value="">All sprints</option>
+          <option value={BACKLOG}>Backlog (no sprint)</option>
+          {[...props.sprints]
+            .sort((a, b) => RANK[a.status] - RANK[b.status])
+            .map((s) => (
+              <option key={s.id} value={s.id}>
+                {sprintLabel(s)}
+              </option>
+            ))}
         </select>
       </label>
       <button type="button" onClick={() => onChange(NO_FILTER)} disabled={!on}>

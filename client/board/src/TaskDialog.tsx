@@ -2,13 +2,15 @@
  * One task, opened: edit title, description, priority, labels, assignee and due date;
  * comments; delete. Saves with `If-Match` (the version it shows), so a change made
  * meanwhile by someone else is never overwritten unseen. The column select moves the
- * card at once (as a drag does: `onMove`), apart from the form's Save. Tells the room
+ * card at once (as a drag does: `onMove`), apart from the form's Save. The sprint select
+ * (the backlog or a sprint that is not completed) is saved with the form. Tells the room
  * while the user types.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { LivePlanError, type Column, type Comment, type LivePlanClient, type Member, type Priority, type Task } from 'liveplan-client';
+import { LivePlanError, type Column, type Comment, type LivePlanClient, type Member, type Priority, type Sprint, type Task } from 'liveplan-client';
 import type { TypingEntry } from 'liveplan-client/react';
 import { PRIORITIES } from './board-state';
+import { sprintLabel } from './Sprints';
 import { useToast } from './toasts';
 
 export interface TaskDialogProps {
@@ -17,6 +19,7 @@ export interface TaskDialogProps {
   canEdit: boolean;
   members: Member[];
   columns: Column[];
+  sprints: Sprint[];
   /** Labels in use on the board (suggestions). */
   knownLabels: string[];
   comments: Comment[] | undefined;
@@ -37,6 +40,8 @@ interface Draft {
   due: string;
   priority: Priority;
   labels: string[];
+  /** '' the backlog. */
+  sprintId: string;
 }
 
 function draftOf(t: Task): Draft {
@@ -47,6 +52,7 @@ function draftOf(t: Task): Draft {
     due: t.dueAt ? t.dueAt.slice(0, 10) : '',
     priority: t.priority,
     labels: t.labels,
+    sprintId: t.sprintId ?? '',
   };
 }
 
@@ -58,7 +64,8 @@ function sameContent(a: Task, b: Task): boolean {
     a.assigneeId === b.assigneeId &&
     a.dueAt === b.dueAt &&
     a.priority === b.priority &&
-    a.labels.join('\n') === b.labels.join('\n')
+    a.labels.join('\n') === b.labels.join('\n') &&
+    a.sprintId === b.sprintId
   );
 }
 
@@ -112,6 +119,7 @@ export function TaskDialog(props: TaskDialogProps) {
       dueAt: draft.due ? `${draft.due}T00:00:00Z` : null,
       priority: draft.priority,
       labels: draft.labels,
+      sprintId: draft.sprintId || null,
     };
     try {
       const saved = await client.api.updateTask(task.id, patch, { ifMatch: base.version });
@@ -245,6 +253,20 @@ export function TaskDialog(props: TaskDialogProps) {
               <label>
                 Due
                 <input type="date" value={draft.due} onChange={(e) => edit('due', e.target.value)} />
+              </label>
+              <label>
+                Sprint
+                <select value={draft.sprintId} onChange={(e) => edit('sprintId', e.target.value)}>
+                  <option value="">Backlog (no sprint)</option>
+                  {/* A completed sprint takes no more tasks; a task already in it shows it. */}
+                  {props.sprints
+                    .filter((s) => s.status !== 'completed' || s.id === draft.sprintId)
+                    .map((s) => (
+                      <option key={s.id} value={s.id} disabled={s.status === 'completed'}>
+                        {sprintLabel(s)}
+                      </option>
+                    ))}
+                </select>
               </label>
             </div>
             <div className="labels-edit">

@@ -328,6 +328,84 @@ describe('the board page in Chromium', () => {
     // Ann's page was never filtered.
     expect(await cardTitles(ann, 'To do')).toEqual(['Wrong colour', 'Crash on save', 'Write docs']);
   });
+
+  it('a sprint started by one user is seen by the other; tasks put in it show under its filter; completing it carries the unfinished ones to the backlog, live on both pages', async () => {
+    const { ann, bob, planId } = await twoOnOneBoard();
+    for (const page of [ann, bob]) await page.getByLabel('Active sprint').getByText('No active sprint').waitFor();
+    // Ann creates a sprint in the panel, with a goal; a bad date range is refused with a visible message.
+    await ann.getByRole('button', { name: /^Sprints/ }).click();
+    const panel = ann.getByRole('complementary', { name: 'Sprints' });
+    const form = panel.getByRole('form', { name: 'New sprint' });
+    await form.getByLabel('Sprint name').fill('Sprint 1');
+    await form.getByLabel('Goal (optional)').fill('Beta out');
+    await form.getByLabel('Starts').fill('2026-12-18');
+    await form.getByLabel('Ends').fill('2026-12-07');
+    await form.getByRole('button', { name: 'Create sprint' }).click();
+    await ann.getByRole('alert').getByText(/endsAt: must not be before startsAt/).waitFor({ timeout: 2000 });
+    await form.getByLabel('Ends').fill('');
+    await form.getByRole('button', { name: 'Create sprint' }).click();
+    await panel.getByRole('listitem', { name: 'Sprint 1' }).waitFor();
+    // Bob sees it in his filter bar, planned; then Ann starts it and both heads show it.
+    const bar = bob.getByRole('search', { name: 'Filter cards' });
+    await expect.poll(() => bar.getByLabel('Sprint').locator('option').allTextContents(), { timeout: 2000 }).toEqual([
+      'All sprints',
+      'Backlog (no sprint)',
+      'Sprint 1 (planned)',
+    ]);
+    await panel.getByRole('button', { name: 'Start sprint Sprint 1' }).click();
+    for (const page of [ann, bob]) await page.getByLabel('Active sprint').getByText('Sprint 1').waitFor({ timeout: 2000 });
+    await bob.getByLabel('Active sprint').getByText('Beta out').waitFor();
+    await expect.poll(() => bar.getByLabel('Sprint').locator('option').allTextContents()).toContain('Sprint 1 (active)');
+
+    // Tasks go in it from the task dialog (one by each user).
+    for (const title of ['Write docs', 'Ship it', 'Later']) await addTask(ann, 'To do', title);
+    for (const [page, title] of [
+      [ann, 'Write docs'],
+      [bob, 'Ship it'],
+    ] as const) {
+      await card(page, title).waitFor({ timeout: 2000 });
+      await card(page, title).getByRole('button').click();
+      const dialog = page.getByRole('dialog', { name: title });
+      await dialog.getByLabel('Sprint').selectOption({ label: 'Sprint 1 (active)' });
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').getByText('Saved').first().waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    }
+    // The cards show a sprint chip (filter "All"), on the other page too.
+    await card(bob, 'Write docs').getByText('Sprint 1').waitFor({ timeout: 2000 });
+    await card(ann, 'Ship it').getByText('Sprint 1').waitFor({ timeout: 2000 });
+    await card(ann, 'Write docs').focus();
+    await ann.keyboard.press('Alt+ArrowRight');
+    await column(ann, 'In progress').getByRole('listitem', { name: 'Write docs' }).waitFor();
+    await ann.keyboard.press('Alt+ArrowRight');
+    for (const page of [ann, bob]) await page.getByLabel('Active sprint').getByText('1 of 2 done').waitFor({ timeout: 2000 });
+
+    // Bob filters by the sprint, then the backlog: cards are hidden, never moved.
+    await bar.getByLabel('Sprint').selectOption({ label: 'Sprint 1 (active)' });
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Ship it']);
+    expect(await cardTitles(bob, 'Done')).toEqual(['Write docs']);
+    await bar.getByText('Showing 2 of 3 cards').waitFor();
+    await bar.getByLabel('Sprint').selectOption({ label: 'Backlog (no sprint)' });
+    await expect.poll(() => cardTitles(bob, 'To do')).toEqual(['Later']);
+
+    // Ann completes it, the unfinished tasks going to the backlog: Bob's backlog view gains "Ship it".
+    await panel.getByRole('button', { name: 'Complete sprint Sprint 1' }).click();
+    await panel.getByLabel('Move its unfinished tasks to').selectOption({ label: 'The backlog' });
+    await panel.getByRole('button', { name: 'Yes, complete “Sprint 1”' }).click();
+    await expect.poll(() => cardTitles(bob, 'To do'), { timeout: 2000 }).toEqual(['Ship it', 'Later']);
+    for (const page of [ann, bob]) await page.getByLabel('Active sprint').getByText('No active sprint').waitFor({ timeout: 2000 });
+    await expect.poll(() => bar.getByLabel('Sprint').locator('option').allTextContents()).toContain('Sprint 1 (completed)');
+    // On Ann's page (her own completion) the carried card lost its chip, the done one kept it.
+    await expect.poll(() => card(ann, 'Ship it').getByText('Sprint 1').count(), { timeout: 2000 }).toBe(0);
+    await card(ann, 'Write docs').getByText('Sprint 1').waitFor();
+    await panel.getByRole('listitem', { name: 'Sprint 1' }).getByText('completed', { exact: true }).waitFor();
+
+    const snapshot = await serverSnapshot(planId);
+    const sprintOf = (title: string) => snapshot.tasks.find((t) => t.title === title)?.sprintId;
+    expect(snapshot.sprints.map((s) => [s.name, s.status])).toEqual([['Sprint 1', 'completed']]);
+    expect(sprintOf('Ship it')).toBeNull();
+    expect(sprintOf('Write docs')).toBe(snapshot.sprints[0]!.id);
+  });
 });
 
 /** The plan as the server holds it (read with Ann's token). */
