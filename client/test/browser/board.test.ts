@@ -167,6 +167,10 @@ describe('the board page in Chromium', () => {
     // Nor can a viewer change the columns.
     expect(await viewer.getByRole('button', { name: /^Settings of column/ }).count()).toBe(0);
     expect(await viewer.getByRole('form', { name: 'Add a column' }).count()).toBe(0);
+    // Nor the sprints: the panel lists them, without controls.
+    await viewer.getByRole('button', { name: /^Sprints/ }).click();
+    await viewer.getByRole('complementary', { name: 'Sprints' }).getByText('No sprints yet.').waitFor();
+    expect(await viewer.getByRole('form', { name: 'New sprint' }).count()).toBe(0);
   });
 
   it('works at 360 px wide: the columns scroll sideways inside the board, with snap, and a card opens', async () => {
@@ -199,6 +203,14 @@ describe('the board page in Chromium', () => {
     // The filter bar fits too.
     const bar = await page.getByRole('search', { name: 'Filter cards' }).boundingBox();
     expect(bar!.x + bar!.width).toBeLessThanOrEqual(360);
+    // The sprints panel fits too, with an active sprint in the head.
+    await page.getByRole('button', { name: /^Sprints/ }).click();
+    await page.getByLabel('Sprint name').fill('Week 1');
+    await page.getByLabel('Goal (optional)').fill('Groceries, the long list of them, all of it');
+    await page.getByRole('button', { name: 'Create sprint' }).click();
+    await page.getByRole('button', { name: 'Start sprint Week 1' }).click();
+    await page.getByLabel('Active sprint').getByText('Week 1').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await card(page, 'Milk').getByRole('button').click();
     await page.getByRole('dialog', { name: 'Milk' }).waitFor();
   });
