@@ -106,6 +106,14 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
   const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
   /** Events at or before this seq are already in the state (a snapshot taken after they happened). */
   const baseSeq = useRef(0);
+  /** The seq the state is at: the snapshot's, then each event's as it is applied. */
+  const appliedSeq = useRef(0);
+  /**
+   * Set when one of this page's own moves was answered before the events of others that
+   * came before it arrived (their seqs are lower): once they have, the page reloads the
+   * snapshot, since they were applied on top of the move instead of under it.
+   */
+  const reconcileAt = useRef<number | undefined>(undefined);
   const openRef = useRef(openId);
   openRef.current = openId;
 
@@ -113,6 +121,8 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     try {
       const snapshot = await client.api.getPlan(planId);
       baseSeq.current = snapshot.seq;
+      appliedSeq.current = Math.max(appliedSeq.current, snapshot.seq);
+      if (reconcileAt.current !== undefined && snapshot.seq >= reconcileAt.current) reconcileAt.current = undefined;
       replace({ ...fromSnapshot(snapshot), comments: stateRef.current?.comments ?? {} });
       setSince((s) => s ?? snapshot.seq);
       setLoadError(undefined);
@@ -128,15 +138,21 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
     (event: PlanEvent) => {
       if (event.seq <= baseSeq.current) return;
       update((s) => applyEvent(s, event));
+      appliedSeq.current = event.seq;
+      if (reconcileAt.current !== undefined && event.seq >= reconcileAt.current) {
+        reconcileAt.current = undefined;
+        void load();
+      }
       const taskId = taskOf(event);
       if (taskId && taskId === openRef.current && event.actor.id !== me.id)
         toast(`${event.actor.name} ${DID[event.type] ?? 'changed'} this card`);
     },
-    [me.id, toast, update],
+    [me.id, toast, update, load],
   );
   const onResync = useCallback(
     (fresh: PlanSnapshot) => {
       baseSeq.current = fresh.seq;
+      appliedSeq.current = fresh.seq;
       replace({ ...fromSnapshot(fresh), comments: stateRef.current?.comments ?? {} });
     },
     [replace],
@@ -194,7 +210,19 @@ export function BoardPage({ planId, me, client }: { planId: string; me: UserRef;
           return;
         }
         try {
-          const saved = await client.api.moveTask(taskId, { columnId, position, ...(force ? { force: true } : {}) }, { ifMatch: current.version });
+          // `request` (not `moveTask`) for the answer's seq: see `reconcileAt`.
+          const answer = await client.api.request<Task>(
+            'POST',
+            `/api/tasks/${encodeURIComponent(taskId)}/move`,
+            { columnId, position, ...(force ? { force: true } : {}) },
+            { headers: { 'If-Match': `"${current.version}"` } },
+          );
+          const saved = answer.data;
+          if (answer.seq !== undefined) {
+            if (answer.seq - 1 > appliedSeq.current)
+              reconcileAt.current = Math.max(reconcileAt.current ?? 0, answer.seq - 1);
+            else appliedSeq.current = Math.max(appliedSeq.current, answer.seq);
+          }
           const p = pending.current.get(taskId);
           if (!p || p.latest === n) {
             pending.current.delete(taskId);
