@@ -66,7 +66,7 @@ pub async fn update(
     body: JsonBody<ColumnPatch>,
 ) -> MutationResult<Column> {
     change
-        .on_column(column, Role::Editor, move |c, actor, column| {
+        .on(column, Role::Editor, move |c, actor, column| {
             columns::update(c, actor, column, body.0)
         })
         .await
@@ -97,7 +97,7 @@ pub async fn delete(
 ) -> MutationResult<()> {
     let move_to = query.into_inner().move_to;
     change
-        .on_column(column, Role::Editor, move |c, actor, column| {
+        .on(column, Role::Editor, move |c, actor, column| {
             columns::delete(c, actor, column, move_to)
         })
         .await

@@ -26,7 +26,7 @@ pub async fn add(
     body: JsonBody<NewComment>,
 ) -> MutationResult<Comment> {
     change
-        .on_task(task, Role::Editor, move |c, actor, task| {
+        .on(task, Role::Editor, move |c, actor, task| {
             comments::add(c, actor, task, body.0)
         })
         .await
@@ -65,7 +65,7 @@ pub async fn update(
     body: JsonBody<CommentPatch>,
 ) -> MutationResult<Comment> {
     change
-        .on_comment(comment, Role::Editor, move |c, actor, comment| {
+        .on(comment, Role::Editor, move |c, actor, comment| {
             comments::update(c, actor, comment, body.0)
         })
         .await
@@ -82,7 +82,7 @@ pub async fn update(
 )]
 pub async fn delete(change: Change, comment: CommentId) -> MutationResult<()> {
     change
-        .on_comment(comment, Role::Editor, |c, actor, comment| {
+        .on(comment, Role::Editor, |c, actor, comment| {
             comments::delete(c, actor, comment)
         })
         .await

@@ -25,7 +25,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::model::{Role, UserRef};
 use crate::realtime::messages::Exclusion;
-use crate::service::{self, Access, Outcome};
+use crate::service::{self, Access, Outcome, Resource};
 use crate::state::AppState;
 use crate::validate;
 
@@ -71,6 +71,23 @@ impl Segment for CommentSegment {
 }
 impl Segment for SprintSegment {
     const NAME: &'static str = "sprintId";
+}
+
+/// A segment naming a resource that routes address by its own id ([`Change::on`]).
+pub trait Addressed: Segment {
+    const RESOURCE: Resource;
+}
+impl Addressed for TaskSegment {
+    const RESOURCE: Resource = Resource::Task;
+}
+impl Addressed for ColumnSegment {
+    const RESOURCE: Resource = Resource::Column;
+}
+impl Addressed for CommentSegment {
+    const RESOURCE: Resource = Resource::Comment;
+}
+impl Addressed for SprintSegment {
+    const RESOURCE: Resource = Resource::Sprint;
 }
 
 pub type PlanId = PathId<PlanSegment>;
@@ -262,71 +279,19 @@ impl Change {
             .await
     }
 
-    /// A change to the column that needs at least `min` on its plan; `f` gets its id.
-    pub async fn on_column<T, F>(
-        self,
-        column: ColumnId,
-        min: Role,
-        f: F,
-    ) -> Result<Outcome<T>, ApiError>
+    /// A change to a task, column, comment or sprint that needs at least `min` on its
+    /// plan; `f` gets its id.
+    pub async fn on<S, T, F>(self, id: PathId<S>, min: Role, f: F) -> Result<Outcome<T>, ApiError>
     where
+        S: Addressed,
         F: FnOnce(&mut DbConnection, &UserRef, &str) -> Result<Outcome<T>, ApiError>
             + Send
             + 'static,
         T: Send + 'static,
     {
-        let access = Access::column(self.user.id(), &column, min);
-        self.commit(access, move |c, actor| f(c, actor, &column))
-            .await
-    }
-
-    /// A change to the comment that needs at least `min` on its plan; `f` gets its id.
-    pub async fn on_comment<T, F>(
-        self,
-        comment: CommentId,
-        min: Role,
-        f: F,
-    ) -> Result<Outcome<T>, ApiError>
-    where
-        F: FnOnce(&mut DbConnection, &UserRef, &str) -> Result<Outcome<T>, ApiError>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
-        let access = Access::comment(self.user.id(), &comment, min);
-        self.commit(access, move |c, actor| f(c, actor, &comment))
-            .await
-    }
-
-    /// A change to the sprint that needs at least `min` on its plan; `f` gets its id.
-    pub async fn on_sprint<T, F>(
-        self,
-        sprint: SprintId,
-        min: Role,
-        f: F,
-    ) -> Result<Outcome<T>, ApiError>
-    where
-        F: FnOnce(&mut DbConnection, &UserRef, &str) -> Result<Outcome<T>, ApiError>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
-        let access = Access::sprint(self.user.id(), &sprint, min);
-        self.commit(access, move |c, actor| f(c, actor, &sprint))
-            .await
-    }
-
-    /// A change to the task that needs at least `min` on its plan; `f` gets the task's id.
-    pub async fn on_task<T, F>(self, task: TaskId, min: Role, f: F) -> Result<Outcome<T>, ApiError>
-    where
-        F: FnOnce(&mut DbConnection, &UserRef, &str) -> Result<Outcome<T>, ApiError>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
-        let access = Access::task(self.user.id(), &task, min);
-        self.commit(access, move |c, actor| f(c, actor, &task))
-            .await
+        let id = id.into_string();
+        let access = Access::within(self.user.id(), S::RESOURCE, &id, min);
+        self.commit(access, move |c, actor| f(c, actor, &id)).await
     }
 
     async fn commit<T, F>(self, access: Access, f: F) -> Result<Outcome<T>, ApiError>

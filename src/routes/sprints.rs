@@ -64,7 +64,7 @@ pub async fn update(
     body: JsonBody<SprintPatch>,
 ) -> MutationResult<Sprint> {
     change
-        .on_sprint(sprint, Role::Editor, move |c, actor, sprint| {
+        .on(sprint, Role::Editor, move |c, actor, sprint| {
             sprints::update(c, actor, sprint, body.0)
         })
         .await
@@ -81,7 +81,7 @@ pub async fn update(
 )]
 pub async fn start(change: Change, sprint: SprintId) -> MutationResult<Sprint> {
     change
-        .on_sprint(sprint, Role::Editor, move |c, actor, sprint| {
+        .on(sprint, Role::Editor, move |c, actor, sprint| {
             sprints::start(c, actor, sprint)
         })
         .await
@@ -104,7 +104,7 @@ pub async fn complete(
     body: JsonBody<CarryOver>,
 ) -> MutationResult<SprintCompletion> {
     change
-        .on_sprint(sprint, Role::Editor, move |c, actor, sprint| {
+        .on(sprint, Role::Editor, move |c, actor, sprint| {
             sprints::complete(c, actor, sprint, body.0)
         })
         .await

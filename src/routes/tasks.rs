@@ -135,7 +135,7 @@ pub async fn update(
     let patch = body.0;
     let expected = expected_version(&req, &patch)?;
     change
-        .on_task(task, Role::Editor, move |c, actor, task| {
+        .on(task, Role::Editor, move |c, actor, task| {
             tasks::update(c, actor, task, patch, expected)
         })
         .await
@@ -175,7 +175,7 @@ pub async fn move_task(
     let input = body.0;
     let expected = expected_move_version(&req, &input)?;
     change
-        .on_task(task, Role::Editor, move |c, actor, task| {
+        .on(task, Role::Editor, move |c, actor, task| {
             tasks::move_task(c, actor, task, input, expected)
         })
         .await
@@ -191,7 +191,7 @@ pub async fn move_task(
 )]
 pub async fn delete(change: Change, task: TaskId) -> MutationResult<()> {
     change
-        .on_task(task, Role::Editor, |c, actor, task| {
+        .on(task, Role::Editor, |c, actor, task| {
             tasks::delete(c, actor, task)
         })
         .await

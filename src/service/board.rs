@@ -6,10 +6,12 @@
 //! applies the events with the same two rules (docs/protocol.md §6.1, "Replaying the
 //! board") holds the same board as the database.
 
+use super::EventWriter;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
-use crate::model::{Column, Role, Task, TaskStatus};
+use crate::model::{now, Column, Role, Task, TaskStatus};
 use crate::validate;
+use crate::wire::{Place, PlanEvent};
 
 /// How many labels a task may have, and how long each may be.
 pub const MAX_LABELS: usize = 20;
@@ -85,6 +87,51 @@ pub fn put_in(conn: &mut DbConnection, column: &Column, position: i64) -> Result
     let position = position.clamp(0, len);
     db::tasks::shift(conn, &column.id, position, 1)?;
     Ok(position)
+}
+
+/// Stores a task at its new place and records the `task-moved` from where `before` was.
+pub fn record_move(
+    conn: &mut DbConnection,
+    events: &mut EventWriter<'_>,
+    before: &Task,
+    after: &Task,
+) -> Result<(), ApiError> {
+    db::tasks::save(conn, after)?;
+    events.emit(
+        conn,
+        PlanEvent::TaskMoved {
+            task: after,
+            from: Place {
+                column_id: &before.column_id,
+                position: before.position,
+            },
+            to: Place {
+                column_id: &after.column_id,
+                position: after.position,
+            },
+        },
+    )
+}
+
+/// Moves a task into another column, at `position` (clamped to its end): its status
+/// becomes the column's category and its version goes up (a column is task content).
+/// Stores it and records its `task-moved`; answers the task as stored.
+pub fn move_to_column(
+    conn: &mut DbConnection,
+    events: &mut EventWriter<'_>,
+    before: &Task,
+    target: &Column,
+    position: i64,
+) -> Result<Task, ApiError> {
+    take_out(conn, before)?;
+    let mut after = before.clone();
+    after.position = put_in(conn, target, position)?;
+    after.column_id = target.id.clone();
+    after.status = target.category;
+    after.version += 1;
+    after.stamps.updated_at = now();
+    record_move(conn, events, before, &after)?;
+    Ok(after)
 }
 
 /// Checks and cleans a task's labels: at most [`MAX_LABELS`], each a single line of 1 to

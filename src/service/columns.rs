@@ -8,14 +8,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::board::{self, column_in_plan};
-use super::{EventWriter, Outcome};
+use super::{EventWriter, Outcome, Resource};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
 use crate::limits::{self, Limit, MAX_COLUMNS_PER_PLAN};
-use crate::model::{now, Column, Role, TaskStatus, UserRef};
+use crate::model::{now, Column, Role, Task, TaskStatus, UserRef};
 use crate::validate;
-use crate::wire::{Place, PlanEvent};
+use crate::wire::PlanEvent;
 
 /// How long a column's name may be.
 pub const MAX_COLUMN_NAME: usize = 100;
@@ -52,14 +52,6 @@ pub struct ColumnPatch {
 #[serde(rename_all = "camelCase")]
 pub struct ColumnOrder {
     pub column_ids: Vec<String>,
-}
-
-/// For routes addressed by column id, "no such plan" is "no such column".
-pub fn hide_plan(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound(_) => ApiError::column_not_found(),
-        other => other,
-    }
 }
 
 fn wip_limit(value: Option<i64>, role: Role) -> Result<Option<i64>, ApiError> {
@@ -136,7 +128,8 @@ pub fn update(
         .map(|n| validate::title("name", n, MAX_COLUMN_NAME))
         .transpose()?;
     let plan_id = db::columns::plan_of(conn, column_id)?.ok_or_else(ApiError::column_not_found)?;
-    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Column.hide_plan(e))?;
     let before = db::columns::find(conn, column_id)?.ok_or_else(ApiError::column_not_found)?;
     let mut after = before.clone();
     if let Some(n) = name {
@@ -225,7 +218,8 @@ pub fn delete(
     move_to: Option<String>,
 ) -> Result<Outcome<()>, ApiError> {
     let plan_id = db::columns::plan_of(conn, column_id)?.ok_or_else(ApiError::column_not_found)?;
-    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Column.hide_plan(e))?;
     let column = db::columns::find(conn, column_id)?.ok_or_else(ApiError::column_not_found)?;
     if last_of_its_category(conn, &column)? {
         return Err(ApiError::bad_field(
@@ -255,30 +249,11 @@ pub fn delete(
         let status_changes = target.category != column.category;
         for task in tasks {
             // Each is first in the column by now: the ones before it have gone.
-            let before = db::tasks::find(conn, &task.id)?.ok_or_else(ApiError::task_not_found)?;
-            board::take_out(conn, &before)?;
-            let position = db::tasks::count_in_column(conn, &target.id)?;
-            let mut after = before.clone();
-            after.column_id = target.id.clone();
-            after.position = position;
-            after.status = target.category;
-            after.version += 1;
-            after.stamps.updated_at = now();
-            db::tasks::save(conn, &after)?;
-            events.emit(
-                conn,
-                PlanEvent::TaskMoved {
-                    task: &after,
-                    from: Place {
-                        column_id: &before.column_id,
-                        position: before.position,
-                    },
-                    to: Place {
-                        column_id: &after.column_id,
-                        position: after.position,
-                    },
-                },
-            )?;
+            let before = Task {
+                position: 0,
+                ..task
+            };
+            board::move_to_column(conn, &mut events, &before, &target, i64::MAX)?;
         }
         if status_changes {
             let progress = super::tasks::progress(conn, &plan_id)?;

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{EventWriter, Outcome};
+use super::{EventWriter, Outcome, Resource};
 use crate::db::models::CommentRow;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
@@ -42,7 +42,8 @@ pub fn add(
     validate::id("taskId", task_id)?;
     let body = body(&input.body)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Task.hide_plan(e))?;
     // The task may have been deleted while we waited for the plan's lock.
     db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     let row = CommentRow {
@@ -67,7 +68,8 @@ pub fn list(
 ) -> Result<Vec<Comment>, ApiError> {
     validate::id("taskId", task_id)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    super::require_role(conn, &plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
+    super::require_role(conn, &plan_id, user_id, Role::Viewer)
+        .map_err(|e| Resource::Task.hide_plan(e))?;
     Ok(db::comments::list_for_task(conn, task_id)?)
 }
 
@@ -83,8 +85,8 @@ pub fn update(
     let body = body(&patch.body)?;
     let plan_id =
         db::comments::plan_of(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
-    let mut events =
-        EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan_of_comment)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Comment.hide_plan(e))?;
     // The comment (or its task) may have been deleted while we waited for the lock.
     let row = db::comments::find(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
     if row.author_id != actor.id {
@@ -115,8 +117,8 @@ pub fn delete(
     validate::id("commentId", comment_id)?;
     let plan_id =
         db::comments::plan_of(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
-    let mut events =
-        EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan_of_comment)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Comment.hide_plan(e))?;
     let row = db::comments::find(conn, comment_id)?.ok_or_else(ApiError::comment_not_found)?;
     if row.author_id != actor.id && events.role() < Role::Owner {
         return Err(ApiError::Forbidden(
@@ -132,20 +134,4 @@ pub fn delete(
         },
     )?;
     Ok(events.finish(()))
-}
-
-/// For routes addressed by task id, "no such plan" is "no such task".
-pub fn hide_plan(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound(_) => ApiError::task_not_found(),
-        other => other,
-    }
-}
-
-/// For routes addressed by comment id, "no such plan" is "no such comment".
-pub fn hide_plan_of_comment(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound(_) => ApiError::comment_not_found(),
-        other => other,
-    }
 }

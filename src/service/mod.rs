@@ -78,6 +78,58 @@ impl<T> Outcome<T> {
     }
 }
 
+/// What a route addresses by its own id, not by its plan's: a task, a column, a comment
+/// or a sprint. Such a route answers its resource's 404 both for a missing id and for one
+/// on a plan the caller may not see, so that it tells a stranger nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Task,
+    Column,
+    Comment,
+    Sprint,
+}
+
+impl Resource {
+    /// The id's name in paths and messages.
+    pub fn field(self) -> &'static str {
+        match self {
+            Resource::Task => "taskId",
+            Resource::Column => "columnId",
+            Resource::Comment => "commentId",
+            Resource::Sprint => "sprintId",
+        }
+    }
+
+    /// `task not found`, `column not found`, …
+    pub fn not_found(self) -> ApiError {
+        match self {
+            Resource::Task => ApiError::task_not_found(),
+            Resource::Column => ApiError::column_not_found(),
+            Resource::Comment => ApiError::comment_not_found(),
+            Resource::Sprint => ApiError::sprint_not_found(),
+        }
+    }
+
+    /// The plan the resource belongs to, if it exists.
+    fn plan_of(self, conn: &mut DbConnection, id: &str) -> Result<Option<String>, DbError> {
+        match self {
+            Resource::Task => crate::db::tasks::plan_of(conn, id),
+            Resource::Column => crate::db::columns::plan_of(conn, id),
+            Resource::Comment => crate::db::comments::plan_of(conn, id),
+            Resource::Sprint => crate::db::sprints::plan_of(conn, id),
+        }
+    }
+
+    /// For a route addressed by this resource's id, "no such plan" is "no such task"
+    /// (column, comment, sprint).
+    pub fn hide_plan(self, e: ApiError) -> ApiError {
+        match e {
+            ApiError::NotFound(_) => self.not_found(),
+            other => other,
+        }
+    }
+}
+
 /// Who may start a mutation. [`commit`] checks it with plain reads before the plan's
 /// write lock is taken (the PostgreSQL row lock, SQLite's one writer), so that a stranger
 /// or a viewer is refused without waiting for the plan's writers or holding them up;
@@ -95,15 +147,13 @@ enum Scope {
     AnyUser,
     /// At least `min` on the plan; otherwise the plan's 404, or 403.
     Plan { plan_id: String, min: Role },
-    /// At least `min` on the task's plan; a missing task, or one on a plan the caller may
-    /// not see, is `task not found`.
-    Task { task_id: String, min: Role },
-    /// At least `min` on the column's plan; likewise `column not found`.
-    Column { column_id: String, min: Role },
-    /// At least `min` on the comment's plan; likewise `comment not found`.
-    Comment { comment_id: String, min: Role },
-    /// At least `min` on the sprint's plan; likewise `sprint not found`.
-    Sprint { sprint_id: String, min: Role },
+    /// At least `min` on the plan of the task, column, comment or sprint `id`; a missing
+    /// one, or one on a plan the caller may not see, is that resource's 404.
+    Within {
+        resource: Resource,
+        id: String,
+        min: Role,
+    },
 }
 
 impl Access {
@@ -126,45 +176,13 @@ impl Access {
         }
     }
 
-    /// The change needs `min` on the task's plan.
-    pub fn task(user_id: &str, task_id: &str, min: Role) -> Access {
+    /// The change needs `min` on the plan of `resource` `id`.
+    pub fn within(user_id: &str, resource: Resource, id: &str, min: Role) -> Access {
         Access {
             user_id: user_id.to_string(),
-            scope: Scope::Task {
-                task_id: task_id.to_string(),
-                min,
-            },
-        }
-    }
-
-    /// The change needs `min` on the column's plan.
-    pub fn column(user_id: &str, column_id: &str, min: Role) -> Access {
-        Access {
-            user_id: user_id.to_string(),
-            scope: Scope::Column {
-                column_id: column_id.to_string(),
-                min,
-            },
-        }
-    }
-
-    /// The change needs `min` on the comment's plan.
-    pub fn comment(user_id: &str, comment_id: &str, min: Role) -> Access {
-        Access {
-            user_id: user_id.to_string(),
-            scope: Scope::Comment {
-                comment_id: comment_id.to_string(),
-                min,
-            },
-        }
-    }
-
-    /// The change needs `min` on the sprint's plan.
-    pub fn sprint(user_id: &str, sprint_id: &str, min: Role) -> Access {
-        Access {
-            user_id: user_id.to_string(),
-            scope: Scope::Sprint {
-                sprint_id: sprint_id.to_string(),
+            scope: Scope::Within {
+                resource,
+                id: id.to_string(),
                 min,
             },
         }
@@ -178,33 +196,13 @@ impl Access {
                 require_role(conn, plan_id, &self.user_id, *min)?;
                 Ok(())
             }
-            Scope::Task { task_id, min } => {
-                crate::validate::id("taskId", task_id)?;
-                let plan_id = crate::db::tasks::plan_of(conn, task_id)?
-                    .ok_or_else(ApiError::task_not_found)?;
-                require_role(conn, &plan_id, &self.user_id, *min).map_err(comments::hide_plan)?;
-                Ok(())
-            }
-            Scope::Column { column_id, min } => {
-                crate::validate::id("columnId", column_id)?;
-                let plan_id = crate::db::columns::plan_of(conn, column_id)?
-                    .ok_or_else(ApiError::column_not_found)?;
-                require_role(conn, &plan_id, &self.user_id, *min).map_err(columns::hide_plan)?;
-                Ok(())
-            }
-            Scope::Comment { comment_id, min } => {
-                crate::validate::id("commentId", comment_id)?;
-                let plan_id = crate::db::comments::plan_of(conn, comment_id)?
-                    .ok_or_else(ApiError::comment_not_found)?;
+            Scope::Within { resource, id, min } => {
+                crate::validate::id(resource.field(), id)?;
+                let plan_id = resource
+                    .plan_of(conn, id)?
+                    .ok_or_else(|| resource.not_found())?;
                 require_role(conn, &plan_id, &self.user_id, *min)
-                    .map_err(comments::hide_plan_of_comment)?;
-                Ok(())
-            }
-            Scope::Sprint { sprint_id, min } => {
-                crate::validate::id("sprintId", sprint_id)?;
-                let plan_id = crate::db::sprints::plan_of(conn, sprint_id)?
-                    .ok_or_else(ApiError::sprint_not_found)?;
-                require_role(conn, &plan_id, &self.user_id, *min).map_err(sprints::hide_plan)?;
+                    .map_err(|e| resource.hide_plan(e))?;
                 Ok(())
             }
         }

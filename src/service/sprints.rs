@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{EventWriter, Outcome};
+use super::{EventWriter, Outcome, Resource};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
@@ -66,14 +66,6 @@ pub struct CarryOver {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, required = true)]
     pub carry_over_to: Option<Option<String>>,
-}
-
-/// For routes addressed by sprint id, "no such plan" is "no such sprint".
-pub fn hide_plan(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound(_) => ApiError::sprint_not_found(),
-        other => other,
-    }
 }
 
 /// A sprint of `plan_id`, by id; a sprint of another plan is as missing as one that does
@@ -151,7 +143,8 @@ fn begin<'a>(
     plan_id: &'a str,
     actor: &'a UserRef,
 ) -> Result<EventWriter<'a>, ApiError> {
-    EventWriter::begin(conn, plan_id, actor, Role::Editor).map_err(hide_plan)
+    EventWriter::begin(conn, plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Sprint.hide_plan(e))
 }
 
 /// The sprint, read under the plan's lock.

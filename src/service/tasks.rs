@@ -7,15 +7,14 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::board::{self, column_in_plan};
-use super::comments::hide_plan;
-use super::{EventWriter, Outcome, UserNotice};
+use super::{EventWriter, Outcome, Resource, UserNotice};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::json::double_option;
 use crate::limits::{self, Limit};
 use crate::model::{now, parse_time, Priority, Progress, Role, Stamps, Task, TaskStatus, UserRef};
 use crate::validate;
-use crate::wire::{PersonalNotice, Place, PlanEvent, TaskChanges};
+use crate::wire::{PersonalNotice, PlanEvent, TaskChanges};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -203,7 +202,8 @@ pub fn create(
 pub fn get(conn: &mut DbConnection, user_id: &str, task_id: &str) -> Result<Task, ApiError> {
     validate::id("taskId", task_id)?;
     let task = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    super::require_role(conn, &task.plan_id, user_id, Role::Viewer).map_err(hide_plan)?;
+    super::require_role(conn, &task.plan_id, user_id, Role::Viewer)
+        .map_err(|e| Resource::Task.hide_plan(e))?;
     Ok(task)
 }
 
@@ -312,7 +312,8 @@ pub fn update(
         .transpose()?;
     let labels = patch.labels.map(board::labels).transpose()?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Task.hide_plan(e))?;
     // Read under the plan's lock: nobody else changes the task until we commit.
     let before = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     if expected_version.is_some_and(|v| v != before.version) {
@@ -382,7 +383,8 @@ pub fn delete(
 ) -> Result<Outcome<()>, ApiError> {
     validate::id("taskId", task_id)?;
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Task.hide_plan(e))?;
     let task = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     db::tasks::delete(conn, task_id)?;
     board::take_out(conn, &task)?;
@@ -463,7 +465,8 @@ pub fn move_task(
         return Err(ApiError::bad_field("position", "must be 0 or more"));
     }
     let plan_id = db::tasks::plan_of(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
-    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor).map_err(hide_plan)?;
+    let mut events = EventWriter::begin(conn, &plan_id, actor, Role::Editor)
+        .map_err(|e| Resource::Task.hide_plan(e))?;
     let before = db::tasks::find(conn, task_id)?.ok_or_else(ApiError::task_not_found)?;
     if expected_version.is_some_and(|v| v != before.version) {
         return Err(ApiError::Conflict {
@@ -471,39 +474,21 @@ pub fn move_task(
         });
     }
     let target = column_in_plan(conn, &plan_id, &input.column_id, "columnId")?;
-    let mut after = before.clone();
-    if target.id == before.column_id {
+    let after = if target.id == before.column_id {
         let last = db::tasks::count_in_column(conn, &target.id)? - 1;
         if input.position.min(last) == before.position {
             return Ok(Outcome::quiet(&plan_id, before));
         }
         board::take_out(conn, &before)?;
+        let mut after = before.clone();
         // The task's own row still counts in the column: its end is `last`.
         after.position = board::put_in(conn, &target, input.position.min(last))?;
+        board::record_move(conn, &mut events, &before, &after)?;
+        after
     } else {
         board::check_wip(conn, &target, events.role(), input.force)?;
-        board::take_out(conn, &before)?;
-        after.position = board::put_in(conn, &target, input.position)?;
-        after.column_id = target.id.clone();
-        after.status = target.category;
-        after.version += 1;
-        after.stamps.updated_at = now();
-    }
-    db::tasks::save(conn, &after)?;
-    events.emit(
-        conn,
-        PlanEvent::TaskMoved {
-            task: &after,
-            from: Place {
-                column_id: &before.column_id,
-                position: before.position,
-            },
-            to: Place {
-                column_id: &after.column_id,
-                position: after.position,
-            },
-        },
-    )?;
+        board::move_to_column(conn, &mut events, &before, &target, input.position)?
+    };
     if before.status != after.status {
         let progress = progress(conn, &plan_id)?;
         events.emit(conn, PlanEvent::ProgressUpdated(&progress))?;
