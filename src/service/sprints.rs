@@ -70,7 +70,7 @@ pub struct CarryOver {
 
 /// A sprint of `plan_id`, by id; a sprint of another plan is as missing as one that does
 /// not exist.
-fn in_plan(
+pub fn in_plan(
     conn: &mut DbConnection,
     plan_id: &str,
     sprint_id: &str,

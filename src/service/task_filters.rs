@@ -315,14 +315,6 @@ impl Cursor {
     }
 }
 
-/// The sprint, when it is one of the plan's; else the same 404 as a missing one.
-fn check_sprint(conn: &mut DbConnection, plan_id: &str, sprint_id: &str) -> Result<(), ApiError> {
-    match db::sprints::plan_of(conn, sprint_id)? {
-        Some(plan) if plan == plan_id => Ok(()),
-        _ => Err(ApiError::sprint_not_found()),
-    }
-}
-
 /// One page of the plan's tasks that pass `find`'s filters, in board order (viewers
 /// may read). Runs in one snapshot: the cursor is placed on the board the page is read
 /// from.
@@ -349,7 +341,7 @@ pub fn find(
         column_in_plan(conn, plan_id, column_id, "columnId")?;
     }
     if let Some(Some(sprint_id)) = &filter.sprint_id {
-        check_sprint(conn, plan_id, sprint_id)?;
+        super::sprints::in_plan(conn, plan_id, sprint_id, "sprintId")?;
     }
     let after = cursor.map(|c| c.resume(conn, plan_id)).transpose()?;
     let mut rows = db::tasks::page(conn, plan_id, &filter, after.as_ref(), limit + 1)?;
